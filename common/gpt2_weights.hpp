@@ -1,0 +1,55 @@
+// gpt2_weights.hpp — every GPT-2 weight, held once, as Armadillo matrices.
+//
+// The checkpoint stores Conv1D weights as row-major (in, out) arrays. Read as a
+// column-major Armadillo matrix, those same bytes are the (out, in) matrix Wᵀ — exactly
+// what y = Wᵀ·x needs with one token per column. So the loader copies bytes, never transposes.
+#pragma once
+
+#include "gpt2_config.hpp"
+
+#include <armadillo>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gpt2 {
+
+struct LayerWeights {
+    arma::fvec ln_1_weight, ln_1_bias;  // (n_embd)
+    arma::fmat attn_qkv_weight;         // (3·n_embd, n_embd)  rows = [q | k | v], heads contiguous
+    arma::fvec attn_qkv_bias;           // (3·n_embd)
+    arma::fmat attn_proj_weight;        // (n_embd, n_embd)
+    arma::fvec attn_proj_bias;          // (n_embd)
+    arma::fvec ln_2_weight, ln_2_bias;  // (n_embd)
+    arma::fmat mlp_fc_weight;           // (4·n_embd, n_embd)
+    arma::fvec mlp_fc_bias;             // (4·n_embd)
+    arma::fmat mlp_proj_weight;         // (n_embd, 4·n_embd)
+    arma::fvec mlp_proj_bias;           // (n_embd)
+};
+
+struct Gpt2Weights {
+    Gpt2Config config;
+    arma::fmat wte;                     // (n_embd, vocab)        column t = token t's embedding
+    arma::fmat wpe;                     // (n_embd, n_positions)  column p = position p's embedding
+    std::vector<LayerWeights> layers;   // n_layer of them
+    arma::fvec ln_f_weight, ln_f_bias;  // (n_embd)
+    arma::fmat lm_head;                 // (n_embd, vocab), empty when tied to wte (GPT-2's case)
+    std::string source;                 // the file it came from, or "random (seed N)"
+    bool is_random = false;
+
+    // The output projection: logits = output_embedding()ᵀ · x.
+    const arma::fmat& output_embedding() const { return lm_head.n_elem ? lm_head : wte; }
+    // Bytes of float32 weights held.
+    std::uint64_t bytes() const;
+};
+
+// "random" → random_gpt2(gpt2_small_config()); otherwise a folder holding config.json +
+// model.safetensors, or the .safetensors file with config.json beside it.
+// Throws UserError for anything missing or malformed (a missing path suggests `make gpt2`).
+Gpt2Weights load_gpt2(const std::string& model_arg);
+// GPT-2's shapes with deterministic pseudo-random weights (fixed seed, GPT-2's init scale).
+Gpt2Weights random_gpt2(const Gpt2Config& config, std::uint64_t seed = 1234);
+// The plain notice every program prints when the random model is in use.
+std::string random_model_notice();
+
+}  // namespace gpt2

@@ -1,0 +1,31 @@
+#include "paths.hpp"
+
+#include <sys/stat.h>
+
+#ifndef PROJECT_ROOT
+#define PROJECT_ROOT "."
+#endif
+
+namespace gpt2 {
+
+std::string project_root() { return PROJECT_ROOT; }
+std::string default_vocab_dir() { return project_root() + "/data/tokenizer"; }
+std::string default_output_dir() { return project_root() + "/build/out"; }
+
+bool file_exists(const std::string& path) {
+    struct stat info {};
+    return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
+}
+
+bool directory_exists(const std::string& path) {
+    struct stat info {};
+    return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+std::string default_model_arg() {
+    const std::string dir = project_root() + "/data/gpt2";
+    if (file_exists(dir + "/config.json") && file_exists(dir + "/model.safetensors")) return dir;
+    return "random";
+}
+
+}  // namespace gpt2
