@@ -108,7 +108,7 @@ void embed(const Gpt2Weights& w, const std::vector<int>& ids, int start, arma::f
 }
 // [/listing]
 
-// --- Steps 4–6: one transformer block, shared by forward() and forward_cached() ----------------
+// --- Step 4: one transformer block, shared by forward() and forward_cached() ---------------------
 
 // [listing:block]
 // Runs the T tokens in b.x (n_embd, T), at positions [start, start + T), through one block, in
@@ -168,6 +168,7 @@ void run_uncached(const Gpt2Weights& weights, const std::vector<int>& ids, Forwa
         block(weights.layers[l], config, 0, K, V, b, trace, trace ? "h" + std::to_string(l) : std::string());
 }
 
+// [listing:last_logits]
 // Final LayerNorm of the last column and its logits: only one column goes through the
 // (vocab × n_embd) output projection, the largest matrix of the model.
 void last_logits(const Gpt2Weights& weights, ForwardBuffers& b, arma::fvec& logits) {
@@ -175,10 +176,11 @@ void last_logits(const Gpt2Weights& weights, ForwardBuffers& b, arma::fvec& logi
     layer_norm(b.last, weights.ln_f_weight, weights.ln_f_bias, weights.config.layer_norm_epsilon, b.last);
     logits = weights.output_embedding().t() * b.last;  // (vocab): gemv with the transposed matrix, no copy
 }
+// [/listing]
 
 }  // namespace
 
-// --- Step 7: the whole model ----------------------------------------------------------------
+// --- Steps 6–7: the whole model, all positions or only the last ---------------------------------
 
 // [listing:forward]
 arma::fmat forward(const Gpt2Weights& weights, const std::vector<int>& ids, const TraceFn* trace) {
