@@ -112,7 +112,9 @@ int body(int argc, char** argv) {
     std::vector<TraceRow> rows;
     gpt2::TraceFn record = [&rows](const std::string& stage, const arma::fmat& value) {
         const arma::vec v = arma::conv_to<arma::vec>::from(arma::vectorise(value));
-        rows.push_back({stage, value.n_rows, value.n_cols, arma::mean(v), v.n_elem > 1 ? arma::stddev(v, 1) : 0.0});
+        const double mean = arma::mean(v);
+        rows.push_back({stage, value.n_rows, value.n_cols, std::abs(mean) < 5e-7 ? 0.0 : mean,  // no "-0.000000"
+                        v.n_elem > 1 ? arma::stddev(v, 1) : 0.0});
     };
     gpt2::Stopwatch forward_clock;
     arma::fvec last_logits;  // (vocab)
