@@ -403,16 +403,17 @@ std::vector<int> Tokenizer::encode_word(std::string_view word_bytes, std::vector
 void Tokenizer::encode_ordinary(std::string_view text, std::vector<int>& out) const {
     const PreTokenizer& pretokenizer = data().pretokenizer;
     Cache& cache = *cache_;
+    std::lock_guard<std::mutex> lock(cache.mutex);  // one lock per call, not per pre-token
+    std::string key;
     pretokenizer.for_each(text, [&](std::size_t begin, std::size_t end) {
         const std::string_view word = text.substr(begin, end - begin);
         // Text repeats its words: remember each pre-token's ids instead of merging again.
         if (cache.enabled && word.size() <= CACHED_WORD_MAX) {
-            std::string key(word);
-            std::lock_guard<std::mutex> lock(cache.mutex);
+            key.assign(word);
             auto it = cache.ids.find(key);
             if (it == cache.ids.end()) {
                 if (cache.ids.size() >= CACHE_LIMIT) cache.ids.clear();
-                it = cache.ids.emplace(std::move(key), encode_word(word)).first;
+                it = cache.ids.emplace(key, encode_word(word)).first;
             }
             out.insert(out.end(), it->second.begin(), it->second.end());
         } else {
