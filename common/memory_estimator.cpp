@@ -67,7 +67,7 @@ std::uint64_t checked_add(std::uint64_t a, std::uint64_t b, const std::string& w
     return out;
 }
 
-// [listing:kv_cache_bytes]
+// [listing:ch06_kv_cache_bytes]
 std::uint64_t kv_cache_bytes(const ModelSpec& model, std::uint64_t tokens, std::uint64_t batch,
                              DType dtype) {
     // [exercise:kv_cache_bytes] see chapters/06_memory_estimator/README.md, step 1
@@ -168,7 +168,7 @@ ModelSpec llama_family(const char* name, int layers, int heads, int kv_heads, in
 
 }  // namespace
 
-// [listing:model_presets]
+// [listing:ch06_model_presets]
 const std::vector<ModelSpec>& model_presets() {
     // Numbers from each model's published config (Hugging Face config.json of the repository
     // named) or paper. parameter_count() of each reproduces the published total, see the tests.
@@ -303,7 +303,7 @@ ModelSpec load_model_config(const std::string& path) {
 
 // --- Step 3: weights beside the cache -----------------------------------------------------
 
-// [listing:parameter_count]
+// [listing:ch06_parameter_count]
 std::uint64_t parameter_count(const ModelSpec& m) {
     const std::string what = "the parameter count of " + m.name;
     auto mul = [&](std::uint64_t a, std::uint64_t b) { return checked_mul(a, b, what); };
@@ -364,7 +364,7 @@ MemoryFit fit_in_memory(const ModelSpec& model, DType dtype, std::uint64_t budge
 
 // --- Step 5: paged vs contiguous ----------------------------------------------------------
 
-// [listing:compare_paged]
+// [listing:ch06_compare_paged]
 PagedComparison compare_paged(const std::vector<std::uint64_t>& lengths, std::uint64_t reserved_tokens,
                               std::uint64_t block_tokens, std::uint64_t bytes_per_token) {
     if (lengths.empty()) throw UserError("--requests: give at least one request length, e.g. 100,900,2000");

@@ -23,11 +23,11 @@ std::string context_label(std::uint64_t tokens) { return std::to_string(tokens /
 
 // One data block per model: "context GiB" lines at powers of two up to the model's window.
 std::string plot_script(DType dtype, const std::string& picture) {
-    std::string script = "set terminal pngcairo size 960,600 font ',11'\n";
+    std::string script = "set terminal pngcairo size 1000,560 font ',11'\n";
     script += "set output '" + picture + "'\n";
     script += "set title 'KV-cache size vs context, " + dtype_name(dtype) + ", batch 1 (./chapter06)'\n";
     script += "set xlabel 'context (tokens)'\nset ylabel 'KV cache (GiB = 2^{30} bytes)'\n";
-    script += "set logscale x 2\nset logscale y 10\nset format x '%.0f'\nset grid\nset key left top\n";
+    script += "set logscale x 2\nset logscale y 10\nset format x '%.0f'\nset grid\nset key outside right top\n";
     std::string plot = "plot ";
     for (std::size_t i = 0; i < kPlotted.size(); ++i) {
         const ModelSpec& m = find_preset(kPlotted[i]);
@@ -37,7 +37,7 @@ std::string plot_script(DType dtype, const std::string& picture) {
             script += format("%llu %.9g\n", static_cast<unsigned long long>(t), bytes / 1073741824.0);
         }
         script += "EOD\n";
-        plot += std::string(i ? ", " : "") + "$d" + std::to_string(i) + " with linespoints lw 2 title '" + m.name +
+        plot += std::string(i ? ", " : "") + "$d" + std::to_string(i) + " with linespoints lw 2" + (m.sliding_window > 0 ? " dt 2" : "") + " title '" + m.name +
                 (m.sliding_window > 0 ? " (window " + std::to_string(m.sliding_window) + ")" : "") + "'";
     }
     return script + plot + "\n";
@@ -45,7 +45,7 @@ std::string plot_script(DType dtype, const std::string& picture) {
 
 }  // namespace
 
-// [listing:headline_table]
+// [listing:ch06_headline_table]
 int run_headline(DType dtype, bool json, bool no_plot, const std::string& out_dir, bool force) {
     std::vector<std::string> header = {"model", "layers", "kv heads", "head dim", "per token"};
     for (std::uint64_t t : kContexts) header.push_back(context_label(t));

@@ -331,6 +331,7 @@ void report_measurement(const ModelSpec& m, DType dtype, std::uint64_t context, 
     if (formula_fp32 > limit)
         throw UserError("--measure would allocate " + gpt2::human_bytes(formula_fp32) +
                         "; it is limited to 2 GiB here — lower --context or --batch (the formula alone needs no memory)");
+    // [listing:ch06_measure]
     gpt2::Gpt2Config config;  // the contract's plain fields; nothing else is needed to size the cache
     config.n_layer = m.n_layer;
     config.n_head = m.n_head;
@@ -346,6 +347,7 @@ void report_measurement(const ModelSpec& m, DType dtype, std::uint64_t context, 
         measured += caches.back()->bytes();
     }
     const std::uint64_t rss_after = gpt2::current_rss_bytes();
+    // [/listing]
 
     r.say("\nStep 6 — measured: chapter 05's KVCache for %s tokens × batch %s (float32)\n",
                 gpt2::with_commas(context).c_str(), gpt2::with_commas(batch).c_str());
