@@ -134,9 +134,10 @@ void report_formula(const ModelSpec& m, DType dtype, std::uint64_t context, std:
     const std::uint64_t bytes = gpt2::kv_cache_bytes(m, tokens, batch, dtype);
     const std::uint64_t per_token = gpt2::kv_bytes_per_token(m, dtype);
     r.say("KV cache of %s (%s)\n", m.name.c_str(), m.source.c_str());
-    r.say("  %d layers, %d heads, %d kv heads (%s), head_dim %d, d_model %d, window %s tokens\n", m.n_layer,
-                m.n_head, m.n_kv_heads, attention_kind(m).c_str(), m.head_dim, m.d_model,
-                gpt2::with_commas(m.max_context).c_str());
+    r.say("  %d layers, %d heads, %d kv heads (%s), head_dim %d, d_model %d, max context %s tokens%s\n",
+          m.n_layer, m.n_head, m.n_kv_heads, attention_kind(m).c_str(), m.head_dim, m.d_model,
+          gpt2::with_commas(m.max_context).c_str(),
+          m.sliding_window > 0 ? (", sliding window " + gpt2::with_commas(m.sliding_window)).c_str() : "");
     r.say("  dtype %s (%d bits per value), context %s tokens, batch %s\n\n", gpt2::dtype_name(dtype).c_str(),
                 gpt2::dtype_bits(dtype), gpt2::with_commas(context).c_str(), gpt2::with_commas(batch).c_str());
     r.say("Step 1 — the formula\n");
@@ -152,7 +153,7 @@ void report_formula(const ModelSpec& m, DType dtype, std::uint64_t context, std:
                     gpt2::with_commas(m.sliding_window).c_str(), gpt2::with_commas(context).c_str(),
                     gpt2::with_commas(tokens).c_str());
     if (context > static_cast<std::uint64_t>(m.max_context))
-        r.say("  note: %s tokens is beyond %s's %s-token context window: the formula still answers, "
+        r.say("  note: %s tokens is beyond %s's %s-token context: the formula still answers, "
                     "but the model cannot use that context\n",
                     gpt2::with_commas(context).c_str(), m.name.c_str(), gpt2::with_commas(m.max_context).c_str());
     r.json["model"] = m.name;
@@ -194,7 +195,9 @@ void report_weights(const ModelSpec& m, DType dtype, std::uint64_t context, std:
     else
         r.say("  the cache (batch %s) outgrows the weights from %s tokens on%s\n", gpt2::with_commas(batch).c_str(),
                     gpt2::with_commas(crossover).c_str(),
-                    crossover > static_cast<std::uint64_t>(m.max_context) ? " (beyond the model's window)" : "");
+                    crossover > static_cast<std::uint64_t>(m.max_context)
+                  ? (" — beyond its " + gpt2::with_commas(m.max_context) + "-token context, so never in practice").c_str()
+                  : "");
     r.json["parameter_count"] = params;
     r.json["weights_bytes"] = weights;
     r.json["cache_outgrows_weights_at_tokens"] = crossover == 0 ? Json(nullptr) : Json(crossover);
@@ -255,7 +258,7 @@ void report_attention_variants(const ModelSpec& m, DType dtype, std::uint64_t co
     }
     r.say("\nStep 4 — MHA vs GQA vs MQA (same model, %s cached tokens, batch %s)\n",
                 gpt2::with_commas(tokens).c_str(), gpt2::with_commas(batch).c_str());
-    r.say("%s", indented(gpt2::format_table({"attention", "kv heads", "bytes", "size", "MHA / this"}, rows)).c_str());
+    r.say("%s", indented(gpt2::format_table({"attention", "kv heads", "bytes", "size", "MHA / this row"}, rows)).c_str());
     r.json["attention_variants"] = list;
 }
 
