@@ -246,7 +246,7 @@ ModelSpec parse_model_config(const std::string& text, const std::string& where) 
 
     ModelSpec m;
     m.name = where;
-    m.source = where;
+    m.source = "read from this config.json";
     if (config.contains("n_layer") || config.contains("n_embd")) {
         // GPT-2 keys (GPT2Config): n_inner null means 4·n_embd; the head is always tied.
         m.architecture = Architecture::Gpt2;

@@ -284,14 +284,19 @@ void report_paged(const ModelSpec& m, DType dtype, std::uint64_t context, const 
     const std::uint64_t slot = gpt2::cached_tokens(m, context);
     if (example)  // the built-in example must fit any model's slot
         for (std::uint64_t& len : lengths) len = std::min(len, slot);
-    else
-        for (std::uint64_t& len : lengths) len = gpt2::cached_tokens(m, len);
+    bool capped = false;
+    if (!example)
+        for (std::uint64_t& len : lengths) {
+            capped = capped || gpt2::cached_tokens(m, len) < len;
+            len = gpt2::cached_tokens(m, len);  // a sliding window keeps at most its width
+        }
     const std::uint64_t per_token = gpt2::kv_bytes_per_token(m, dtype);
     const gpt2::PagedComparison c = gpt2::compare_paged(lengths, slot, o.block_size, per_token);
     std::string shown;
     for (std::uint64_t len : lengths) shown += (shown.empty() ? "" : ",") + std::to_string(len);
-    r.say("\nStep 5 — paged vs contiguous (%s requests: %s tokens%s; one sequence each)\n",
-                example ? "built-in example" : "your", shown.c_str(), example ? ", try --requests" : "");
+    r.say("\nStep 5 — paged vs contiguous (%s requests: %s cached tokens%s; one sequence each)\n",
+          example ? "built-in example" : "your", shown.c_str(),
+          example ? ", try --requests" : capped ? ", capped by the sliding window" : "");
     auto row = [&](const std::string& name, std::uint64_t tokens, std::uint64_t bytes) {
         return std::vector<std::string>{name, gpt2::with_commas(tokens), gpt2::with_commas(bytes), gpt2::human_bytes(bytes),
                                         gpt2::human_bytes(bytes - c.used_bytes),
