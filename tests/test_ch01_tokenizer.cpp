@@ -4,6 +4,9 @@
 // - tests/reference/tokenizer/expected_ids.json: ids computed by an independent
 //   implementation, the npm package gpt-tokenizer (encoding r50k_base), with
 //   tests/tools/make_tokenizer_reference.sh. The file records the package version and date.
+// - tests/reference/tokenizer/expected_ids_original.json: white space that regex engines
+//   disagree on (U+0085, U+FEFF, U+180E, ...), from GPT-2's own encoder.py algorithm run with
+//   Python's `regex` module, GPT-2's engine (tests/tools/gpt2_original_reference.py).
 // - the small examples (byte map, pre-token splits, the merges of " the") are derived by hand
 //   from GPT-2's pattern and the first lines of vocab.bpe; the README walks through them.
 // - round trips are checked on thousands of generated strings (a property, not a table).
@@ -217,6 +220,18 @@ TEST_CASE("encode gives the same ids as an independent tokenizer (gpt-tokenizer 
         ++checked;
     }
     CHECK(checked >= 300);
+}
+
+TEST_CASE("white space that regex engines disagree on is split as GPT-2's own engine splits it") {
+    const nlohmann::json ref = nlohmann::json::parse(read_file(reference_dir() + "/expected_ids_original.json"));
+    INFO("reference: " << ref["generator"].dump() << " (tests/reference/tokenizer/expected_ids_original.json)");
+    for (const nlohmann::json& item : ref["cases"]) {
+        const std::string text = item["text"];
+        const std::vector<int> expected = item["ids"];
+        const std::string diff = difference(encode(text), expected);
+        CHECK_MESSAGE(diff.empty(), "case " << item["name"].get<std::string>() << " \"" << gpt2::printable(text)
+                                            << "\": " << diff << " — \\s must mean Unicode's White_Space (step 3)");
+    }
 }
 
 TEST_CASE("encode is byte-exact on a long real document (the GPL-3 text, 35 kB)") {
