@@ -8,6 +8,7 @@ namespace gpt2 {
 
 namespace {
 
+// [listing:utf8_sequence_length]
 // Length of the valid UTF-8 sequence starting at text[pos], or 0 if there is none.
 std::size_t sequence_length(std::string_view text, std::size_t pos) {
     const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
@@ -34,6 +35,7 @@ std::size_t sequence_length(std::string_view text, std::size_t pos) {
         if (byte(pos + i) < 0x80 || byte(pos + i) > 0xBF) return 0;
     return length;
 }
+// [/listing]
 
 std::string hex_byte(unsigned char b) {
     char buffer[8];
