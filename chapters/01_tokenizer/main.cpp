@@ -43,6 +43,7 @@ namespace {
 
 const char* const SAMPLE = "GPT-2's tokenizer doesn't split    spaces\n évidemment 🙂 12345";
 constexpr std::size_t SHOW_MAX = 40;  // the walkthrough prints at most this many items per step
+constexpr std::size_t WALKTHROUGH_MAX_BYTES = 1 << 20;  // longer texts: use --ids
 
 // --- Input and output helpers ---------------------------------------------------------------------
 
@@ -492,6 +493,9 @@ int run(int argc, char** argv) {
             write_stdout(join_ids(ids) + "\n");
         return 0;
     }
+    if (input.size() > WALKTHROUGH_MAX_BYTES)
+        throw gpt2::UserError(where + ": " + std::to_string(input.size()) + " bytes is too long to walk through (at most " +
+                              std::to_string(WALKTHROUGH_MAX_BYTES) + "); use --ids for long texts");
     return walkthrough(tok, input, allow_special, as_json);
 }
 
