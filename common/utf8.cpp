@@ -117,6 +117,10 @@ std::string printable(std::string_view bytes) {
             out += "\\r";
         } else if (b == '\t') {
             out += "\\t";
+        } else if (length == 2 && b == 0xC2 && static_cast<unsigned char>(bytes[pos + 1]) < 0xA0) {
+            char buffer[12];  // U+0080..U+009F are control characters too (e.g. U+0085)
+            std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned char>(bytes[pos + 1]));
+            out += buffer;
         } else if (length > 1) {
             out.append(bytes.substr(pos, length));
         } else {
