@@ -39,12 +39,14 @@ void layer_norm(const arma::fmat& x, const arma::fvec& weight, const arma::fvec&
 
 // [listing:gelu]
 void gelu_in_place(arma::fmat& x) {
-    // GPT-2 was trained with the tanh approximation; the exact erf form differs by up to ~1e-3.
-    const float c = std::sqrt(2.0f / static_cast<float>(M_PI));
+    // GPT-2 was trained with the tanh approximation; the exact erf form differs by up to ~5e-4.
+    // 0.5·(1 + tanh(z)) = 1 / (1 + exp(−2z)): the same function with one exp instead of a
+    // tanh, which is ~4× faster here (README step 5). Large |z| is safe: exp → ∞ gives 0.
+    const float two_c = 2.0f * std::sqrt(2.0f / static_cast<float>(M_PI));
     float* v = x.memptr();
     for (arma::uword i = 0; i < x.n_elem; ++i) {
         const float u = v[i];
-        v[i] = 0.5f * u * (1.0f + std::tanh(c * (u + 0.044715f * u * u * u)));
+        v[i] = u / (1.0f + std::exp(-two_c * (u + 0.044715f * u * u * u)));
     }
 }
 // [/listing]
