@@ -76,6 +76,9 @@ private:
     std::map<std::string, std::string> metadata_;
 };
 
+// A name from a file, made safe for a one-line message: quoted, non-printable bytes as '?',
+// cut after 80 characters.
+std::string display_name(const std::string& name);
 // Bytes per element of a dtype (F8 types: 1).
 std::size_t dtype_size(Dtype dtype);
 // IEEE half and bfloat16 → float32, exactly (every F16/BF16 value is a float32 value).
