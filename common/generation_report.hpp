@@ -1,0 +1,42 @@
+// generation_report.hpp — showing a generation: tokens streamed as they come, and the
+// --json object both decode chapters print (one object on stdout, nothing else there).
+#pragma once
+
+#include "decode.hpp"
+#include "tokenizer.hpp"
+
+#include <string>
+#include <vector>
+
+namespace gpt2 {
+
+// Streams a generation to stdout: the prompt first, then every token the moment it is
+// chosen (flushed, so you watch the speed). Without a tokenizer it prints ids: " [15496]".
+class TokenPrinter {
+public:
+    explicit TokenPrinter(const Tokenizer* tokenizer) : tokenizer_(tokenizer) {}
+    void prompt(const std::vector<int>& ids) const;
+    void token(int id) const;
+    void end() const;  // a final newline
+
+private:
+    const Tokenizer* tokenizer_;
+};
+
+// Text of ids, or "" without a tokenizer.
+std::string decode_text(const Tokenizer* tokenizer, const std::vector<int>& ids);
+
+// JSON pieces. Strings are escaped; bytes that are not valid UTF-8 (a token can end in the
+// middle of a character) become U+FFFD so that the output is always valid JSON.
+std::string json_string(const std::string& bytes);
+std::string json_ids(const std::vector<int>& ids);
+std::string json_number(double value);  // null for NaN/inf
+// The fields every decode chapter's --json has, without braces:
+//   "prompt_ids", "generated_ids", "text" (the generated continuation), "prompt_text",
+//   "stop_reason", "sampling", "timing": {prefill_s, decode_s, new_tokens,
+//   decode_tokens_per_s, time_to_first_token_s, total_s}
+std::string generation_json_fields(const Generation& run, const Tokenizer* tokenizer, const SamplingSettings& sampling);
+// "max_new_tokens" | "end_of_text" | "context_window"
+const char* stop_reason_name(StopReason reason);
+
+}  // namespace gpt2
