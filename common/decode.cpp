@@ -5,6 +5,7 @@
 #include "timing.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 
 namespace gpt2 {
@@ -100,6 +101,22 @@ Generation generate_naive(const Gpt2Weights& weights, const std::vector<int>& pr
 // [/listing]
 
 // [listing:cached_step]
+void cached_next_logits(const Gpt2Weights& weights, const std::vector<int>& sequence, int n_new, KVCache& cache,
+                        ForwardBuffers& buffers, std::vector<int>& new_ids, arma::fvec& logits) {
+    // [exercise:kv_attend] see chapters/05_cached_decode/README.md, step 3
+    // The cache must hold exactly the tokens before the new ones: their keys and values are
+    // what the new tokens attend over. (A stale cache would silently mix two sequences.)
+    if (cache.length() != static_cast<int>(sequence.size()) - n_new)
+        throw std::logic_error(format("the KV cache holds %d tokens but the sequence has %zu, %d of them new",
+                                      cache.length(), sequence.size(), n_new));
+    // Feed only the new tokens (the whole prompt at prefill, then the one just sampled):
+    // forward_cached appends their K, V to the cache and attends over every cached column.
+    new_ids.assign(sequence.end() - n_new, sequence.end());
+    forward_cached(weights, new_ids, cache, buffers, logits);
+    // [/exercise]
+}
+// [/listing]
+
 Generation generate_cached(const Gpt2Weights& weights, const std::vector<int>& prompt,
                            const GenerationOptions& options, KVCache& cache, const TokenFn& on_token) {
     if (cache.length() != 0)
@@ -110,15 +127,10 @@ Generation generate_cached(const Gpt2Weights& weights, const std::vector<int>& p
     std::unique_ptr<ForwardBuffers> buffers = make_forward_buffers(weights.config, static_cast<int>(prompt.size()));
     std::vector<int> new_ids;
     new_ids.reserve(prompt.size());
-    // Chapter 05: the model sees each token exactly once. The first call feeds the prompt
-    // (prefill); every later call feeds only the token just sampled. forward_cached appends
-    // their keys and values to the cache and attends over every cached column.
     NextLogitsFn cached_forward = [&](const std::vector<int>& sequence, int n_new, arma::fvec& logits) {
-        new_ids.assign(sequence.end() - n_new, sequence.end());
-        forward_cached(weights, new_ids, cache, *buffers, logits);
+        cached_next_logits(weights, sequence, n_new, cache, *buffers, new_ids, logits);
     };
     return generate(prompt, window, options, cached_forward, on_token);
 }
-// [/listing]
 
 }  // namespace gpt2

@@ -76,4 +76,10 @@ Generation generate_naive(const Gpt2Weights& weights, const std::vector<int>& pr
 Generation generate_cached(const Gpt2Weights& weights, const std::vector<int>& prompt,
                            const GenerationOptions& options, KVCache& cache, const TokenFn& on_token = {});
 
+// One cached step (chapter 05, README step 3): feeds the cache only the `n_new` tokens at
+// the end of `sequence` it has not seen, and writes the next-token logits (vocab).
+// `new_ids` is a reused buffer.
+void cached_next_logits(const Gpt2Weights& weights, const std::vector<int>& sequence, int n_new, KVCache& cache,
+                        ForwardBuffers& buffers, std::vector<int>& new_ids, arma::fvec& logits);
+
 }  // namespace gpt2

@@ -1,5 +1,6 @@
 #include "generation_report.hpp"
 
+#include "errors.hpp"
 #include "report.hpp"
 
 #include <cmath>
@@ -30,6 +31,21 @@ void TokenPrinter::token(int id) const {
 void TokenPrinter::end() const {
     std::printf("\n");
     std::fflush(stdout);
+}
+
+std::optional<Tokenizer> load_tokenizer_if_possible(const ModelFlags& flags) {
+    std::optional<Tokenizer> tokenizer;
+    try {
+        tokenizer.emplace(Tokenizer::load(flags.vocab_dir));
+    } catch (const UserError& e) {
+        if (!flags.prompt_ids_given) throw;
+        std::fprintf(stderr, "warning: %s; printing token ids instead of text\n", e.what());
+    }
+    return tokenizer;
+}
+
+std::vector<int> prompt_ids(const ModelFlags& flags, const Gpt2Config& config, const std::optional<Tokenizer>& tokenizer) {
+    return tokenizer ? resolve_prompt(flags, config, *tokenizer) : resolve_prompt(flags, config);
 }
 
 std::string decode_text(const Tokenizer* tokenizer, const std::vector<int>& ids) {
