@@ -14,6 +14,7 @@
 #include "errors.hpp"
 #include "gpt2_model.hpp"
 #include "kv_cache.hpp"
+#include "paths.hpp"
 #include "decode_references.hpp"
 
 #include <doctest/doctest.h>
@@ -27,8 +28,15 @@ namespace {
 
 const char* kStep = "see chapters/05_cached_decode/README.md, step 3 (the cached step)";
 
-// A tiny GPT-2 with a short window, so "up to the full context window" is cheap.
-Gpt2Weights tiny_model(int n_positions = 48) {
+// The tiny fixture model (data/fixtures/tiny_gpt2: 2 layers, 4 heads, n_embd 32, a 64-token
+// window, 384 tokens), read by the real loader — so "up to the full context window" is cheap.
+const Gpt2Weights& fixture() {
+    static const Gpt2Weights weights = load_gpt2(project_root() + "/data/fixtures/tiny_gpt2");
+    return weights;
+}
+
+// A random GPT-2 with a window of n_positions (for the capacity checks).
+Gpt2Weights tiny_random_model(int n_positions) {
     Gpt2Config config;
     config.n_layer = 2;
     config.n_head = 2;
@@ -82,8 +90,8 @@ void layer0_keys_values(const Gpt2Weights& w, const std::vector<int>& ids, arma:
 TEST_SUITE("ch05_cached_decode") {
 
 TEST_CASE("cached decoding emits the same tokens as naive decoding, greedy, up to the full window") {
-    const Gpt2Weights w = tiny_model();
-    const std::vector<int> prompt{3, 14, 15, 9, 26};
+    const Gpt2Weights& w = fixture();
+    const std::vector<int> prompt{3, 14, 15, 92, 65};
     const GenerationOptions options = options_for(1000, 0.0, 0, 1.0, 1);
     const Generation naive = generate_naive(w, prompt, options);
     KVCache cache(w.config);
@@ -96,7 +104,7 @@ TEST_CASE("cached decoding emits the same tokens as naive decoding, greedy, up t
 }
 
 TEST_CASE("cached decoding emits the same tokens as naive decoding with seeded top-k / top-p sampling") {
-    const Gpt2Weights w = tiny_model();
+    const Gpt2Weights& w = fixture();
     const std::vector<int> prompt{1, 2, 3};
     for (std::uint64_t seed : {1u, 2u, 3u}) {
         const GenerationOptions options = options_for(1000, 1.0, 20, 0.9, seed);
@@ -110,7 +118,7 @@ TEST_CASE("cached decoding emits the same tokens as naive decoding with seeded t
 }
 
 TEST_CASE("the concatenating cache gives the same tokens as the preallocated one") {
-    const Gpt2Weights w = tiny_model();
+    const Gpt2Weights& w = fixture();
     const GenerationOptions options = options_for(20, 0.8, 10, 0.95, 5);
     KVCache preallocated(w.config), concat(w.config, 0, KVCache::Layout::Concat);
     const Generation a = generate_cached(w, {5, 6, 7}, options, preallocated);
@@ -123,8 +131,8 @@ TEST_CASE("the concatenating cache gives the same tokens as the preallocated one
 
 TEST_CASE("after prefill the cache holds exactly the keys and values of a full forward") {
     INFO(kStep);
-    const Gpt2Weights w = tiny_model();
-    const std::vector<int> prompt{7, 3, 30, 12, 0, 41};
+    const Gpt2Weights& w = fixture();
+    const std::vector<int> prompt{7, 3, 300, 12, 0, 41};
     const int T = static_cast<int>(prompt.size()), d = w.config.n_embd;
     KVCache cache(w.config);
     std::unique_ptr<ForwardBuffers> buffers = make_forward_buffers(w.config, T);
@@ -148,7 +156,7 @@ TEST_CASE("after prefill the cache holds exactly the keys and values of a full f
 
 TEST_CASE("prefill in one chunk equals prefill token by token") {
     INFO(kStep);
-    const Gpt2Weights w = tiny_model();
+    const Gpt2Weights& w = fixture();
     const std::vector<int> prompt{9, 8, 7, 6, 5, 4, 3, 2};
     const int T = static_cast<int>(prompt.size());
     KVCache chunk(w.config), one_by_one(w.config);
@@ -166,7 +174,7 @@ TEST_CASE("prefill in one chunk equals prefill token by token") {
 }
 
 TEST_CASE("reset() makes a second generation identical to the first") {
-    const Gpt2Weights w = tiny_model();
+    const Gpt2Weights& w = fixture();
     const GenerationOptions options = options_for(25, 0.9, 0, 0.9, 11);
     KVCache cache(w.config);
     const Generation first = generate_cached(w, {1, 2, 3}, options, cache);
@@ -191,7 +199,7 @@ TEST_CASE("cached decoding reproduces the reference greedy continuations") {
 }
 
 TEST_CASE("the cache refuses to grow past its capacity or the model's window") {
-    const Gpt2Weights w = tiny_model(8);
+    const Gpt2Weights w = tiny_random_model(8);
     CHECK_THROWS_AS(KVCache(w.config, 9), UserError);
     KVCache cache(w.config, 4);
     cache.make_room(4);
