@@ -238,17 +238,28 @@ TEST_CASE("an empty prompt, or one longer than the window, is refused before any
     CHECK(model.seen_lengths.empty());
 }
 
-TEST_CASE("naive decoding reproduces the reference greedy continuations") {
-    INFO("reference: tests/reference/ (numpy, independent); see chapters/04_naive_decode/README.md, step 3");
-    for (const decode_references::GreedyReference& ref : decode_references::greedy_references()) {
+TEST_CASE("naive decoding reproduces the reference greedy continuations, logits included") {
+    INFO("reference: tests/reference/<fixture>.json, field greedy (numpy, independent); "
+         "see chapters/04_naive_decode/README.md, step 3");
+    const std::vector<decode_references::GreedyReference> refs = decode_references::greedy_references();
+    REQUIRE_MESSAGE(!refs.empty(), "no greedy references in tests/reference/ (make fixtures writes them)");
+    for (const decode_references::GreedyReference& ref : refs) {
         const Gpt2Weights weights = load_gpt2(ref.model_path);
         GenerationOptions options;
-        options.max_new_tokens = static_cast<int>(ref.continuation.size());
+        options.max_new_tokens = 1000;  // the reference runs until the window is full
         options.sampling.temperature = 0;
         options.stop_at_end_of_text = false;
+        options.capture_logits = true;
         const Generation run = generate_naive(weights, ref.prompt, options);
         INFO("fixture " << ref.name);
-        CHECK(run.generated_ids == ref.continuation);
+        CHECK(run.stop == StopReason::ContextWindow);
+        REQUIRE(run.generated_ids.size() == ref.continuation.size());
+        for (std::size_t k = 0; k < ref.continuation.size(); ++k) {
+            const float diff = arma::abs(run.step_logits[k] - ref.step_logits[k]).max();
+            INFO("step " << k + 1 << ": max |logit - reference| = " << diff);
+            CHECK(diff <= ref.tolerance);
+            REQUIRE(run.generated_ids[k] == ref.continuation[k]);
+        }
     }
 }
 

@@ -186,15 +186,24 @@ TEST_CASE("reset() makes a second generation identical to the first") {
     check_same_generation(first, second, 0.0f);
 }
 
-TEST_CASE("cached decoding reproduces the reference greedy continuations") {
-    INFO("reference: tests/reference/ (numpy, independent); " << kStep);
-    for (const decode_references::GreedyReference& ref : decode_references::greedy_references()) {
+TEST_CASE("cached decoding reproduces the reference greedy continuations, logits included") {
+    INFO("reference: tests/reference/<fixture>.json, field greedy (numpy, independent); " << kStep);
+    const std::vector<decode_references::GreedyReference> refs = decode_references::greedy_references();
+    REQUIRE_MESSAGE(!refs.empty(), "no greedy references in tests/reference/ (make fixtures writes them)");
+    for (const decode_references::GreedyReference& ref : refs) {
         const Gpt2Weights weights = load_gpt2(ref.model_path);
-        GenerationOptions options = options_for(static_cast<int>(ref.continuation.size()), 0.0, 0, 1.0, 1);
+        const GenerationOptions options = options_for(1000, 0.0, 0, 1.0, 1);
         KVCache cache(weights.config);
         const Generation run = generate_cached(weights, ref.prompt, options, cache);
         INFO("fixture " << ref.name);
-        CHECK(run.generated_ids == ref.continuation);
+        CHECK(run.stop == StopReason::ContextWindow);
+        REQUIRE(run.generated_ids.size() == ref.continuation.size());
+        for (std::size_t k = 0; k < ref.continuation.size(); ++k) {
+            const float diff = arma::abs(run.step_logits[k] - ref.step_logits[k]).max();
+            INFO("step " << k + 1 << ": max |logit - reference| = " << diff);
+            CHECK(diff <= ref.tolerance);
+            REQUIRE(run.generated_ids[k] == ref.continuation[k]);
+        }
     }
 }
 
