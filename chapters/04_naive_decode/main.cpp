@@ -82,7 +82,7 @@ void print_step_table(const Generation& run, const Gpt2Config& config, const Mac
         predicted_total += predicted;
         if (i % stride != 0 && i != steps - 1) continue;
         const StepCost cost = naive_step_cost(config, context);
-        rows.push_back({std::to_string(i + 1), std::to_string(context), format("%.2f", cost.flops() / 1e9),
+        rows.push_back({std::to_string(i + 1), std::to_string(context), format("%.3g", cost.flops() / 1e9),
                         format("%.1f", run.step_seconds[i] * 1e3), format("%.1f", predicted * 1e3),
                         format("%.2f", run.step_seconds[i] / predicted)});
     }
