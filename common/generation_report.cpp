@@ -33,12 +33,12 @@ void TokenPrinter::end() const {
     std::fflush(stdout);
 }
 
-std::optional<Tokenizer> load_tokenizer_if_possible(const ModelFlags& flags) {
+std::optional<Tokenizer> load_tokenizer_if_possible(const ModelFlags& flags, bool text_prompt_needed) {
     std::optional<Tokenizer> tokenizer;
     try {
         tokenizer.emplace(Tokenizer::load(flags.vocab_dir));
     } catch (const UserError& e) {
-        if (!flags.prompt_ids_given) throw;
+        if (!flags.prompt_ids_given && (text_prompt_needed || flags.prompt_given)) throw;
         std::fprintf(stderr, "warning: %s; printing token ids instead of text\n", e.what());
     }
     return tokenizer;

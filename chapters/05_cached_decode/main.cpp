@@ -13,7 +13,7 @@
 //       ./chapter05 --cache concat -n 900   what copying the cache every step costs
 //       ./chapter05 --bench                 (or make bench) the table and the plot
 
-#include "chapter05.hpp"
+#include "cached_decode.hpp"
 
 #include "decode.hpp"
 #include "errors.hpp"
@@ -206,7 +206,8 @@ int body(int argc, char** argv) {
     if (!parse_flags(argc, argv, flags)) return 0;
     const GenerationOptions options = generation_options(flags.generation);  // bad values stop here
 
-    const std::optional<Tokenizer> tokenizer = load_tokenizer_if_possible(flags.model);
+    // (--bench can do without a tokenizer: its default prompt falls back to fixed ids.)
+    const std::optional<Tokenizer> tokenizer = load_tokenizer_if_possible(flags.model, !flags.bench);
     const Gpt2Weights weights = load_model(flags.model);
     if (flags.bench) return chapter05::run_bench(flags, weights, tokenizer);
 

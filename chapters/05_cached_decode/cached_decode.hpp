@@ -1,4 +1,4 @@
-// chapter05.hpp — what main.cpp (generate, --cache concat, --verify) and bench.cpp (--bench)
+// cached_decode.hpp — what main.cpp (generate, --cache concat, --verify) and bench.cpp (--bench)
 // of chapter 05 share: the flags.
 #pragma once
 
