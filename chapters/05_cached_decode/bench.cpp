@@ -127,7 +127,7 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
     const int P = static_cast<int>(prompt.size());
     const std::string out_dir = flags.out_dir.empty() ? default_output_dir() : flags.out_dir;
     make_directories(out_dir);
-    const std::string csv_path = out_dir + "/ch05_bench_steps.csv", plot_path = out_dir + "/ch05_step_times.svg";
+    const std::string csv_path = out_dir + "/ch05_bench_steps.csv", plot_path = out_dir + "/ch05_step_times.png";
     // Refuse to clobber before spending minutes (write_output_file checks again at the end).
     { OutputFile check_csv(csv_path, flags.force), check_plot(plot_path, flags.force); }
 
@@ -199,7 +199,7 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
     {
         OutputFile picture(plot_path, flags.force);
         const std::string script = format(
-            "set terminal svg size 900,560 dynamic font 'sans,12'\n"
+            "set terminal pngcairo size 900,560 font 'sans,10'\n"
             "set output '%s'\n"
             "set datafile separator ','\n"
             "set title 'Time of each decode step vs sequence length (%s, %d-token prompt)'\n"
@@ -208,10 +208,10 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
             "set logscale y\n"
             "set key top left\n"
             "set grid\n"
-            "plot '%s' every ::2 using 2:($3*1000) with points pt 7 ps 0.4 lc rgb '#c0392b' title 'naive (measured)', \\\n"
+            "plot '%s' every ::2 using 2:($3*1000) with points pt 7 ps 0.5 lc rgb '#c0392b' title 'naive (measured)', \\\n"
             "     '' every ::2 using 2:($6*1000) with lines lw 2 lc rgb '#7b241c' title 'naive (cost model)', \\\n"
-            "     '' every ::2 using 2:($5*1000) with points pt 7 ps 0.3 lc rgb '#e67e22' title 'cached, concat (measured)', \\\n"
-            "     '' every ::2 using 2:($4*1000) with points pt 7 ps 0.4 lc rgb '#2471a3' title 'cached (measured)', \\\n"
+            "     '' every ::2 using 2:($5*1000) with points pt 7 ps 0.4 lc rgb '#e67e22' title 'cached, concat (measured)', \\\n"
+            "     '' every ::2 using 2:($4*1000) with points pt 7 ps 0.5 lc rgb '#2471a3' title 'cached (measured)', \\\n"
             "     '' every ::2 using 2:($7*1000) with lines lw 2 lc rgb '#1b4f72' title 'cached (cost model)', \\\n"
             "     %.6f with lines dt 2 lc rgb '#555555' title 'ceiling: one weight sweep'\n",
             picture.temp_path().c_str(), weights.is_random ? "random 124M-shaped weights" : weights.source.c_str(), P,
