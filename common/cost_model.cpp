@@ -1,5 +1,7 @@
 #include "cost_model.hpp"
 
+#include "attention.hpp"
+#include "gpt2_model.hpp"
 #include "report.hpp"
 #include "timing.hpp"
 
@@ -16,6 +18,8 @@ StepCost naive_step_cost(const Gpt2Config& config, int tokens) {
     cost.matmul_flops = n * 2.0 * L * 12.0 * d * d;  // qkv 3d², proj d², fc 4d², mlp proj 4d²
     cost.attention_flops = n * 2.0 * 2.0 * L * L * d;  // QᵀK and V·P over all heads (full L×L)
     cost.head_flops = 2.0 * d * V;                    // logits of the last position only
+    cost.gelu_evals = n * 4.0 * d * L;
+    cost.softmax_evals = n * config.n_head * L * (L + 1) / 2.0;  // query j sees j + 1 keys
     cost.weight_bytes = decode_weight_bytes(config);
     return cost;
 }
@@ -26,6 +30,8 @@ StepCost cached_step_cost(const Gpt2Config& config, int context) {
     cost.matmul_flops = n * 2.0 * 12.0 * d * d;   // one column through every matrix
     cost.attention_flops = n * 2.0 * 2.0 * L * d;  // one query against L keys, L values
     cost.head_flops = 2.0 * d * V;
+    cost.gelu_evals = n * 4.0 * d;
+    cost.softmax_evals = n * config.n_head * L;
     cost.weight_bytes = decode_weight_bytes(config);
     cost.cache_bytes = n * 2.0 * L * d * sizeof(float);  // every cached K and V column, once
     return cost;
@@ -114,25 +120,54 @@ MachineRates measure_machine(const Gpt2Weights& weights, const std::vector<int>&
         rates.gemm_tokens.push_back(tokens);
         rates.gemm_flops_per_s.push_back(2.0 * tokens * 12.0 * c.n_embd * c.n_embd / seconds);
     }
+
+    // The element-wise work, timed on the model's own functions: GELU over a (4d, 256) block,
+    // a causal softmax over a (256, 256) block of scores (256·257/2 visible entries).
+    if (progress) progress("GELU and softmax rates");
+    const int width = 256;
+    arma::fmat hidden(4 * c.n_embd, width, arma::fill::randn), work(4 * c.n_embd, width);
+    rates.gelu_s = best_seconds(3, [&] {
+                       work = hidden;
+                       gelu_in_place(work);
+                   }) / hidden.n_elem;
+    arma::fmat scores(width, width, arma::fill::randn), scratch(width, width);
+    rates.softmax_s = best_seconds(3, [&] {
+                          scratch = scores;
+                          masked_softmax(scratch, 0);
+                      }) / (width * (width + 1) / 2.0);
     return rates;
 }
 
 // [listing:cost_predictions]
-double predict_naive_step_s(const Gpt2Config& config, int tokens, const MachineRates& rates) {
+StepTime predict_naive_step(const Gpt2Config& config, int tokens, const MachineRates& rates) {
     const StepCost cost = naive_step_cost(config, tokens);
-    // Compute-bound: matrix-matrix products at the measured gemm rate for this width. The
-    // output head works on one column: it streams its V×d weights like a decode step does.
-    const double head_bytes = static_cast<double>(config.vocab_size) * config.n_embd * sizeof(float);
-    return (cost.matmul_flops + cost.attention_flops) / rates.gemm_rate(tokens) +
-           head_bytes / rates.bandwidth_bytes_per_s();
+    StepTime time;
+    // Compute-bound: matrix-matrix products at the gemm rate measured for this width.
+    time.matmul_s = (cost.matmul_flops + cost.attention_flops) / rates.gemm_rate(tokens);
+    // The output head works on ONE column: it streams its V×d weights like a decode step.
+    time.head_s = static_cast<double>(config.vocab_size) * config.n_embd * sizeof(float) / rates.bandwidth_bytes_per_s();
+    // GELU's tanh and the softmax's exp, one at a time, at their measured rates.
+    time.elementwise_s = cost.gelu_evals * rates.gelu_s + cost.softmax_evals * rates.softmax_s;
+    return time;
+}
+
+StepTime predict_cached_step(const Gpt2Config& config, int context, const MachineRates& rates) {
+    const StepCost cost = cached_step_cost(config, context);
+    StepTime time;
+    // Bandwidth-bound: every weight byte and every cached K, V byte read once.
+    time.memory_s = (cost.weight_bytes + cost.cache_bytes) / rates.bandwidth_bytes_per_s();
+    time.elementwise_s = cost.gelu_evals * rates.gelu_s + cost.softmax_evals * rates.softmax_s;
+    return time;
+}
+// [/listing]
+
+double predict_naive_step_s(const Gpt2Config& config, int tokens, const MachineRates& rates) {
+    return predict_naive_step(config, tokens, rates).total();
 }
 
 double predict_cached_step_s(const Gpt2Config& config, int context, const MachineRates& rates) {
-    const StepCost cost = cached_step_cost(config, context);
-    // Bandwidth-bound: every weight byte and every cached K, V byte read once.
-    return (cost.weight_bytes + cost.cache_bytes) / rates.bandwidth_bytes_per_s();
+    return predict_cached_step(config, context, rates).total();
 }
-// [/listing]
 
 double predict_naive_total_s(const Gpt2Config& config, int prompt, int new_tokens, const MachineRates& rates) {
     double total = 0;

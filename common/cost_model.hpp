@@ -15,7 +15,10 @@
 //               what a naive step (and the prefill) runs at: compute-bound;
 //   sweep       seconds of one matrix-vector product over every weight a decode step reads
 //               (each layer's four matrices + the output projection) — the CEILING of cached
-//               decoding: it cannot go faster than streaming the weights from memory once.
+//               decoding: it cannot go faster than streaming the weights from memory once;
+//   elementwise seconds per GELU (one tanh) and per softmax entry (one exp), timed on the
+//               model's own gelu_in_place / masked_softmax: not FLOPs a matrix unit does, but
+//               a naive step evaluates 4d·L of the first and ~L²/2 per head of the second.
 #pragma once
 
 #include "gpt2_config.hpp"
@@ -31,6 +34,8 @@ struct StepCost {
     double matmul_flops = 0;     // weight matrices × activations
     double attention_flops = 0;  // scores and weighted sums over the context
     double head_flops = 0;       // the output projection (last position only)
+    double gelu_evals = 0;       // tanh evaluations (4d per token per layer)
+    double softmax_evals = 0;    // exp evaluations (visible scores, every head and layer)
     double weight_bytes = 0;     // weights that must be read (every matrix, once)
     double cache_bytes = 0;      // K, V read from the cache (cached steps only)
     double flops() const { return matmul_flops + attention_flops + head_flops; }
@@ -49,6 +54,8 @@ struct MachineRates {
     double sweep_bytes = 0;             // bytes that sweep reads
     std::vector<int> gemm_tokens;       // widths L the gemm rate was measured at
     std::vector<double> gemm_flops_per_s;
+    double gelu_s = 0;                  // seconds per GELU element
+    double softmax_s = 0;               // seconds per visible softmax entry
 
     double bandwidth_bytes_per_s() const { return sweep_bytes / sweep_s; }
     double ceiling_tokens_per_s() const { return 1.0 / sweep_s; }
@@ -64,7 +71,13 @@ MachineRates measure_machine(const Gpt2Weights& weights, const std::vector<int>&
 // Just the ceiling sweep: seconds of one matrix-vector pass over every decode weight.
 double measure_decode_sweep(const Gpt2Weights& weights, int repeats = 5);
 
-// Predicted seconds, from counts and measured rates.
+// Predicted seconds, from counts and measured rates. The parts, for the lessons' tables:
+struct StepTime {
+    double matmul_s = 0, head_s = 0, elementwise_s = 0, memory_s = 0;
+    double total() const { return matmul_s + head_s + elementwise_s + memory_s; }
+};
+StepTime predict_naive_step(const Gpt2Config& config, int tokens, const MachineRates& rates);
+StepTime predict_cached_step(const Gpt2Config& config, int context, const MachineRates& rates);
 double predict_naive_step_s(const Gpt2Config& config, int tokens, const MachineRates& rates);
 double predict_cached_step_s(const Gpt2Config& config, int context, const MachineRates& rates);
 // A whole generation of `new_tokens` after a `prompt`-token prompt:

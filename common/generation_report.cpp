@@ -3,7 +3,6 @@
 #include "errors.hpp"
 #include "report.hpp"
 
-#include <cmath>
 #include <cstdio>
 
 namespace gpt2 {
@@ -52,74 +51,6 @@ std::string decode_text(const Tokenizer* tokenizer, const std::vector<int>& ids)
     return tokenizer ? tokenizer->decode(ids) : std::string();
 }
 
-namespace {
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not valid.
-std::size_t utf8_length(const std::string& s, std::size_t i) {
-    const unsigned char c = s[i];
-    std::size_t n;
-    unsigned int code;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) n = 2, code = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF) n = 3, code = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4) n = 4, code = c & 0x07;
-    else return 0;
-    if (i + n > s.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k) {
-        const unsigned char t = s[i + k];
-        if ((t & 0xC0) != 0x80) return 0;
-        code = (code << 6) | (t & 0x3F);
-    }
-    if ((n == 3 && code < 0x800) || (n == 4 && (code < 0x10000 || code > 0x10FFFF))) return 0;  // overlong
-    if (code >= 0xD800 && code <= 0xDFFF) return 0;                                          // surrogate
-    return n;
-}
-
-}  // namespace
-
-std::string json_string(const std::string& bytes) {
-    std::string out = "\"";
-    for (std::size_t i = 0; i < bytes.size();) {
-        const unsigned char c = bytes[i];
-        const std::size_t n = utf8_length(bytes, i);
-        if (n == 0) {
-            out += "\\ufffd";
-            ++i;
-            continue;
-        }
-        if (n > 1) {
-            out.append(bytes, i, n);
-        } else if (c == '"') {
-            out += "\\\"";
-        } else if (c == '\\') {
-            out += "\\\\";
-        } else if (c == '\n') {
-            out += "\\n";
-        } else if (c == '\r') {
-            out += "\\r";
-        } else if (c == '\t') {
-            out += "\\t";
-        } else if (c < 0x20 || c == 0x7F) {
-            out += format("\\u%04x", c);
-        } else {
-            out += static_cast<char>(c);
-        }
-        i += n;
-    }
-    return out + "\"";
-}
-
-std::string json_ids(const std::vector<int>& ids) {
-    std::string out = "[";
-    for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);
-    return out + "]";
-}
-
-std::string json_number(double value) {
-    if (!std::isfinite(value)) return "null";
-    return format("%.9g", value);
-}
-
 const char* stop_reason_name(StopReason reason) {
     switch (reason) {
         case StopReason::EndOfText: return "end_of_text";
@@ -131,8 +62,8 @@ const char* stop_reason_name(StopReason reason) {
 
 std::string generation_json_fields(const Generation& run, const Tokenizer* tokenizer, const SamplingSettings& sampling) {
     std::string out;
-    out += "\"prompt_ids\":" + json_ids(run.prompt_ids);
-    out += ",\"generated_ids\":" + json_ids(run.generated_ids);
+    out += "\"prompt_ids\":" + json_int_array(run.prompt_ids);
+    out += ",\"generated_ids\":" + json_int_array(run.generated_ids);
     out += ",\"text\":" + json_string(decode_text(tokenizer, run.generated_ids));
     out += ",\"prompt_text\":" + json_string(decode_text(tokenizer, run.prompt_ids));
     out += std::string(",\"stop_reason\":\"") + stop_reason_name(run.stop) + "\"";

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "decode.hpp"
+#include "json_out.hpp"  // json_string, json_number, json_int_array
 #include "model_flags.hpp"
 #include "tokenizer.hpp"
 
@@ -36,11 +37,6 @@ std::vector<int> prompt_ids(const ModelFlags& flags, const Gpt2Config& config, c
 // Text of ids, or "" without a tokenizer.
 std::string decode_text(const Tokenizer* tokenizer, const std::vector<int>& ids);
 
-// JSON pieces. Strings are escaped; bytes that are not valid UTF-8 (a token can end in the
-// middle of a character) become U+FFFD so that the output is always valid JSON.
-std::string json_string(const std::string& bytes);
-std::string json_ids(const std::vector<int>& ids);
-std::string json_number(double value);  // null for NaN/inf
 // The fields every decode chapter's --json has, without braces:
 //   "prompt_ids", "generated_ids", "text" (the generated continuation), "prompt_text",
 //   "stop_reason", "sampling", "timing": {prefill_s, decode_s, new_tokens,

@@ -82,20 +82,25 @@ void print_step_table(const Generation& run, const Gpt2Config& config, const Mac
         predicted_total += predicted;
         if (i % stride != 0 && i != steps - 1) continue;
         const StepCost cost = naive_step_cost(config, context);
+        const StepTime parts = predict_naive_step(config, context, rates);
         rows.push_back({std::to_string(i + 1), std::to_string(context), format("%.3g", cost.flops() / 1e9),
-                        format("%.1f", run.step_seconds[i] * 1e3), format("%.1f", predicted * 1e3),
+                        format("%.1f", (parts.matmul_s + parts.head_s) * 1e3), format("%.1f", parts.elementwise_s * 1e3),
+                        format("%.1f", predicted * 1e3), format("%.1f", run.step_seconds[i] * 1e3),
                         format("%.2f", run.step_seconds[i] / predicted)});
     }
     std::printf("\nEvery step runs the forward pass over the whole sequence (its length L):\n");
-    std::printf("%s", format_table({"step", "L", "GFLOP", "measured ms", "predicted ms", "measured/predicted"}, rows)
+    std::printf("%s", format_table({"step", "L", "GFLOP", "matmul ms", "tanh+exp ms", "predicted ms", "measured ms",
+                                    "measured/predicted"},
+                                   rows)
                           .c_str());
     if (stride > 1) std::printf("(every %d-th step shown; --all-steps shows all)\n", stride);
     std::printf("total: %.2f s measured, %.2f s predicted by the cost model\n", measured_total, predicted_total);
-    std::printf("cost model: FLOPs of a forward over L tokens / this machine's gemm rate (%.0f GFLOP/s at L=%d,"
-                " %.0f at L=%d)\n            + the output projection streamed at %.1f GB/s\n",
+    std::printf("cost model, with rates measured just now: matmul = FLOPs of a forward over L tokens / the gemm\n"
+                "rate (%.0f GFLOP/s at L=%d, %.0f at L=%d) + the output projection streamed at %.1f GB/s;\n"
+                "tanh+exp = 4·d·L GELUs per layer at %.1f ns + L(L+1)/2 softmax entries per head at %.1f ns\n",
                 rates.gemm_rate(rates.gemm_tokens.front()) / 1e9, rates.gemm_tokens.front(),
                 rates.gemm_rate(rates.gemm_tokens.back()) / 1e9, rates.gemm_tokens.back(),
-                rates.bandwidth_bytes_per_s() / 1e9);
+                rates.bandwidth_bytes_per_s() / 1e9, rates.gelu_s * 1e9, rates.softmax_s * 1e9);
 }
 
 // --- 5. --json: one object on stdout ---

@@ -222,7 +222,7 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
     const double cached_decode_ms = cached.new_tokens() > 1 ? cached.decode_s / (cached.new_tokens() - 1) * 1e3 : 0;
     if (flags.model.json) {
         std::string out = "{\"chapter\":\"05_cached_decode\",\"mode\":\"bench\",\"model\":" + json_string(weights.source) +
-                          ",\"prompt_ids\":" + json_ids(prompt) + ",\"generated_ids\":" + json_ids(cached.generated_ids) +
+                          ",\"prompt_ids\":" + json_int_array(prompt) + ",\"generated_ids\":" + json_int_array(cached.generated_ids) +
                           ",\"identical_tokens\":" + (identical ? "true" : "false");
         out += ",\"ceiling\":{\"sweep_s\":" + json_number(rates.sweep_s) + ",\"sweep_bytes\":" +
                json_number(rates.sweep_bytes) + ",\"tokens_per_s\":" + json_number(rates.ceiling_tokens_per_s()) +

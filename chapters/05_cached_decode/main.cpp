@@ -163,10 +163,10 @@ int run_verify(const Gpt2Weights& weights, const std::vector<int>& prompt, Gener
     }
     const bool identical = naive.generated_ids == cached.generated_ids;
     if (json) {
-        std::string out = "{\"chapter\":\"05_cached_decode\",\"mode\":\"verify\",\"prompt_ids\":" + json_ids(prompt) +
-                          ",\"naive_ids\":" + json_ids(naive.generated_ids) +
-                          ",\"cached_ids\":" + json_ids(cached.generated_ids) +
-                          ",\"generated_ids\":" + json_ids(cached.generated_ids) +
+        std::string out = "{\"chapter\":\"05_cached_decode\",\"mode\":\"verify\",\"prompt_ids\":" + json_int_array(prompt) +
+                          ",\"naive_ids\":" + json_int_array(naive.generated_ids) +
+                          ",\"cached_ids\":" + json_int_array(cached.generated_ids) +
+                          ",\"generated_ids\":" + json_int_array(cached.generated_ids) +
                           ",\"identical\":" + (identical ? "true" : "false") +
                           ",\"max_abs_logit_diff\":" + json_number(worst) + ",\"max_abs_logit_diff_per_step\":[";
         for (int i = 0; i < steps; ++i) out += (i ? "," : "") + json_number(diffs[i]);
