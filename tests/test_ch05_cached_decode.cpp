@@ -146,12 +146,23 @@ TEST_CASE("after prefill the cache holds exactly the keys and values of a full f
     INFO("layer 0: max |K diff| " << k_diff << ", max |V diff| " << v_diff);
     CHECK(k_diff < 1e-5f);
     CHECK(v_diff < 1e-5f);
+    // Every layer: the K and V rows of the full forward's q|k|v (chapter 03's trace).
+    std::vector<arma::fmat> qkv(w.config.n_layer);
+    const TraceFn capture = [&](const std::string& stage, const arma::fmat& value) {
+        for (int l = 0; l < w.config.n_layer; ++l)
+            if (stage == "h" + std::to_string(l) + ".attn.qkv") qkv[l] = value;  // (3d, T)
+    };
+    const arma::fmat full = forward(w, prompt, &capture);  // (vocab, T)
+    for (int l = 0; l < w.config.n_layer; ++l) {
+        INFO("layer " << l);
+        REQUIRE(qkv[l].n_cols == static_cast<arma::uword>(T));
+        CHECK(arma::abs(cache.keys(l).cols(0, T - 1) - qkv[l].rows(d, 2 * d - 1)).max() < 1e-5f);
+        CHECK(arma::abs(cache.values(l).cols(0, T - 1) - qkv[l].rows(2 * d, 3 * d - 1)).max() < 1e-5f);
+    }
     // Columns past the length stay untouched (zero): nothing was written beyond the prompt.
     CHECK(arma::abs(cache.keys(1).cols(T, w.config.n_positions - 1)).max() == 0.0f);
     // And the logits are the full forward's last column.
-    const arma::fmat full = forward(w, prompt);  // (vocab, T)
     CHECK(arma::abs(full.col(T - 1) - logits).max() < 1e-5f);
-    (void)d;
 }
 
 TEST_CASE("prefill in one chunk equals prefill token by token") {
