@@ -5,6 +5,8 @@
 # gpt2::ExerciseNotDone. The reference code is never touched. The copy reuses the reference
 # build's object files (timestamps kept), so only the stubbed files recompile.
 # Usage: exercise.sh [--force] NN [NAME...]
+#        exercise.sh --pristine DIR NN     (for tests/cli/exercises_stubs.sh: the same copy in
+#                                           DIR, replaced if present, with no stub and no talk)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -12,7 +14,10 @@ root=$(pwd)
 die() { echo "exercise: error: $*" >&2; exit 1; }
 
 force=""
+pristine=""
+workspace=""
 if [ "${1:-}" = "--force" ]; then force=1; shift; fi
+if [ "${1:-}" = "--pristine" ]; then pristine=1; force=1; workspace=${2:?}; shift 2; fi
 chapter=${1:-}
 [ $# -gt 0 ] && shift
 [[ $chapter =~ ^[0-9][0-9]$ ]] || die "CH='$chapter' is not a chapter number; write two digits, e.g. make exercise CH=05"
@@ -28,7 +33,7 @@ listing=$(bash docs/tools/exercises.sh list .) || die "fix the exercise markers 
 mine=$(awk -F'\t' -v ch="$chapter" '$2 == ch' <<<"$listing")
 [ -n "$mine" ] || die "chapter $chapter has no exercises marked yet (see its lesson, $lesson)"
 
-workspace=build/exercise/$chapter
+workspace=${workspace:-build/exercise/$chapter}
 if [ -e "$workspace" ]; then
   if [ -z "$force" ]; then
     echo "exercise: $workspace already exists and may hold your work; it was left as it is." >&2
@@ -61,6 +66,8 @@ done
 # or the workspace's programs would read and write the reference's folders.
 grep -rlE '\bPROJECT_ROOT\b' --include='*.cpp' --include='*.hpp' --include='*.h' \
     "$workspace/common" "$workspace/chapters" "$workspace/tests" 2>/dev/null | xargs -r touch
+
+[ -n "$pristine" ] && exit 0
 
 # 3. The stubs.
 stubbed=$(bash docs/tools/exercises.sh stub "$workspace" "$chapter" "$@")
