@@ -2,13 +2,20 @@
 # Builds the book: docs/site/index.html (the table of contents) and one page per chapter from
 # chapters/NN_topic/README.md, with the listings pulled from the code, the figures the chapters
 # plot, and a highlighted page for every source file a lesson links to.
-# Usage: docs/build.sh [NN]      (NN: build only that chapter's page; `make docs CH=NN`)
+# Usage: docs/build.sh [--no-figures] [NN]
+#   NN            build only that chapter's page (`make docs CH=NN`)
+#   --no-figures  do not run chapters to make missing figures; show a placeholder instead
+#                 (tests/cli/docs_book.sh: checks listings and links without running benches)
 # docs/README.md explains the conventions a lesson follows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 site=$root/docs/site
+figures=1
+if [ "${1:-}" = "--no-figures" ]; then figures=""; shift; fi
 only=${1:-}
+figure_mode=()
+[ -n "$figures" ] || figure_mode=(-M allow_missing_figures=true)
 
 say() { echo "docs: $*"; }
 die() { echo "docs: error: $*" >&2; exit 1; }
@@ -41,6 +48,7 @@ page_of() { echo "$(basename "$(dirname "$1")").html"; }
 # Figures: a lesson line `<!-- figure: PATH | CAPTION | COMMAND -->` whose PATH does not exist
 # yet is made by building the chapter and running COMMAND (its quick version) from the root.
 make_figures() {  # README NN
+  [ -n "$figures" ] || return 0
   local readme=$1 nn=$2 line spec path command built=""
   while IFS= read -r line; do
     spec=$(sed -E 's/^[[:space:]]*<!--[[:space:]]*figure:[[:space:]]*//; s/[[:space:]]*-->[[:space:]]*$//' <<<"$line")
@@ -71,6 +79,7 @@ render() {  # SOURCE OUTPUT KIND [pandoc args...]
     --template docs/template.html --mathml --highlight-style=pygments \
     --lua-filter docs/tools/book.lua \
     -M repo_root="$root" -M source="$source" -M site_dir="$site" -M page_kind="$kind" \
+    "${figure_mode[@]}" \
     "$@" --output "$output.tmp$$" || { rm -f "$output.tmp$$"; die "$source: the page was not built (errors above)"; }
   mv "$output.tmp$$" "$output"
 }

@@ -18,7 +18,7 @@
 --   site_dir    absolute path of docs/site
 --   page_kind   "chapter" or "index"
 
-local repo_root, source, site_dir, page_kind
+local repo_root, source, site_dir, page_kind, allow_missing_figures
 local errors = {}
 local source_pages = {}   -- repository files the page links to (rendered by docs/build.sh)
 
@@ -251,6 +251,9 @@ local function figure_block(spec)
   end
   local path, caption, command = fields[1], fields[2] or "", fields[3]
   local src = publish_figure(path)
+  if not src and allow_missing_figures then
+    return pandoc.Para({ pandoc.Emph({ pandoc.Str("[figure " .. path .. " not made in this build]") }) })
+  end
   if not src then
     fail(string.format("figure %s does not exist%s", path,
          command and command ~= "" and (" (docs/build.sh ran '" .. command ..
@@ -284,7 +287,7 @@ local function chapters_table()
         cell = string.format('<a href="%s"><span class="num">%s</span> %s</a>', page, nn,
                              html_escape(title))
       else
-        cell = string.format('<span class="num">%s</span> %s <em>(not written yet)</em>', nn,
+        cell = string.format('<span class="num">%s</span> %s<br><em>(not written yet)</em>', nn,
                              html_escape(title))
       end
       table.insert(html, string.format(
@@ -309,6 +312,7 @@ local function site_target(target, what)
   end
   if resolved:match("^build/") then  -- a generated file (a plot, a CSV): copied like a figure
     local src = publish_figure(resolved)
+    if not src and allow_missing_figures then return target end
     if not src then fail(string.format("%s %s: %s does not exist (run the chapter that makes it)",
                                        what, target, resolved)) end
     return (src or target) .. fragment
@@ -336,6 +340,7 @@ local function read_meta(meta)
   source = pandoc.utils.stringify(meta.source or "")
   site_dir = pandoc.utils.stringify(meta.site_dir or "")
   page_kind = pandoc.utils.stringify(meta.page_kind or "chapter")
+  allow_missing_figures = meta.allow_missing_figures ~= nil
   if repo_root == "" or source == "" or site_dir == "" then
     io.stderr:write("book.lua: repo_root, source and site_dir metadata are required " ..
                     "(run docs/build.sh, not pandoc directly)\n")
@@ -380,6 +385,9 @@ local function image(el)
   end
   local resolved = resolve(dirname(source), src)
   local published = resolved and publish_figure(resolved)
+  if not published and allow_missing_figures and resolved and resolved:match("^build/") then
+    return pandoc.Emph({ pandoc.Str("[figure " .. resolved .. " not made in this build]") })
+  end
   if not published then
     fail(string.format("image %s: %s does not exist (run the chapter that makes it, or use " ..
                        "<!-- figure: path | caption | command --> so make docs makes it)",
