@@ -10,7 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-site=$root/docs/site
+site=${DOCS_SITE:-$root/docs/site}   # (tests/cli/docs_book.sh builds into a scratch folder)
+mkdir -p "$site" && site=$(cd "$site" && pwd)
 figures=1
 if [ "${1:-}" = "--no-figures" ]; then figures=""; shift; fi
 only=${1:-}
@@ -141,4 +142,5 @@ while IFS= read -r path; do
 done < <(sort -u "$site/.source_pages")
 rm -f "$site/.source_pages" "$site/.figure.log"
 
-say "built $built page(s) and $sources source page(s) in docs/site/ — open docs/site/index.html"
+shown=${site#"$root"/}
+say "built $built page(s) and $sources source page(s) in $shown/ — open $shown/index.html"
