@@ -33,6 +33,11 @@ listing=$(bash docs/tools/exercises.sh list .) || die "fix the exercise markers 
 mine=$(awk -F'\t' -v ch="$chapter" '$2 == ch' <<<"$listing")
 [ -n "$mine" ] || die "chapter $chapter has no exercises marked yet (see its lesson, $lesson)"
 
+for name in "$@"; do
+  awk -F'\t' -v n="$name" '$1 == n {found = 1} END {exit !found}' <<<"$mine" ||
+    die "chapter $chapter has no exercise named '$name' (its exercises: $(cut -f1 <<<"$mine" | tr '\n' ' '))"
+done
+
 workspace=${workspace:-build/exercise/$chapter}
 if [ -e "$workspace" ]; then
   if [ -z "$force" ]; then
@@ -70,7 +75,8 @@ grep -rlE '\bPROJECT_ROOT\b' --include='*.cpp' --include='*.hpp' --include='*.h'
 [ -n "$pristine" ] && exit 0
 
 # 3. The stubs.
-stubbed=$(bash docs/tools/exercises.sh stub "$workspace" "$chapter" "$@")
+stubbed=$(bash docs/tools/exercises.sh stub "$workspace" "$chapter" "$@") ||
+  { rm -rf "$workspace"; die "could not stub the exercises (see above); no workspace was made"; }
 printf 'chapter=%s\nexercises=%s\n' "$chapter" "$(awk '{print $2}' <<<"$stubbed" | tr '\n' ' ')" \
   > "$workspace/.exercise-workspace"
 
