@@ -29,7 +29,8 @@ chapter_dirs=(chapters/"$chapter"_*/)
 [ ${#chapter_dirs[@]} -gt 0 ] || die "there is no chapter $chapter (chapters/${chapter}_* does not exist)"
 lesson=${chapter_dirs[0]}README.md
 
-listing=$(bash docs/tools/exercises.sh list .) || die "fix the exercise markers above first"
+listing=$(bash docs/tools/exercises.sh list .) ||
+  echo "exercise: warning: the marker problems above are skipped (tell the tutorial's authors)" >&2
 mine=$(awk -F'\t' -v ch="$chapter" '$2 == ch' <<<"$listing")
 [ -n "$mine" ] || die "chapter $chapter has no exercises marked yet (see its lesson, $lesson)"
 

@@ -17,10 +17,14 @@ mkdir -p "$scratch"
 
 problems=$(mktemp)
 trap 'rm -f "$problems"' EXIT
-if ! listing=$(bash docs/tools/exercises.sh list . 2>"$problems"); then
-  while IFS= read -r line; do echo "FAIL exercise markers: ${line#exercise: }"; done <"$problems"
-  exit 1
-fi
+# Marker problems are failures; the well-formed exercises are still checked below.
+listing=$(bash docs/tools/exercises.sh list . 2>"$problems")
+while IFS= read -r line; do
+  case "$line" in
+    "exercise:   "*) ;;  # the hint under a malformed marker
+    *) echo "FAIL exercise markers: ${line#exercise: }" ;;
+  esac
+done <"$problems"
 
 shopt -s nullglob
 for dir in chapters/[0-9][0-9]_*/; do
