@@ -45,6 +45,7 @@ for nn in $(cut -f2 <<<"$listing" | sort -u); do
   save=$ws/.saved
   while IFS=$'\t' read -r name chapter file _ readme step _; do
     [ "$chapter" = "$nn" ] || continue
+    started=$SECONDS
     # Keep what the stub's build will overwrite, to put the reference back afterwards with
     # its timestamps (so the next exercise does not rebuild this one).
     rm -rf "$save" && mkdir -p "$save"
@@ -71,7 +72,7 @@ for nn in $(cut -f2 <<<"$listing" | sort -u); do
     if ! bash docs/tools/exercises.sh stub "$ws" "$nn" "$name" >/dev/null 2>"$scratch/$nn.log"; then
       echo "FAIL $name: could not stub it: $(tail -n 1 "$scratch/$nn.log")"
     elif ! make -C "$ws" --no-print-directory -j2 build/test/run_tests >"$scratch/$nn.log" 2>&1; then
-      echo "FAIL $name: the workspace with its stub does not compile: $(grep -m1 -E 'error' "$scratch/$nn.log")"
+      echo "FAIL $name: the workspace with its stub does not compile: $(grep -m1 -E 'error:|Error [0-9]' "$scratch/$nn.log")"
     else
       out=$(cd "$ws" && timeout 600 build/test/run_tests --test-suite="ch${nn}_*" 2>&1)
       rc=$?
@@ -79,18 +80,20 @@ for nn in $(cut -f2 <<<"$listing" | sort -u); do
       if [ "$rc" -eq 0 ]; then
         # The suite never calls it: then the chapter's program must be what catches it.
         if ! make -C "$ws" --no-print-directory -j2 "chapter$nn" >"$scratch/$nn.log" 2>&1; then
-          echo "FAIL $name: chapter$nn with its stub does not compile: $(grep -m1 -E 'error' "$scratch/$nn.log")"
+          echo "FAIL $name: chapter$nn with its stub does not compile: $(grep -m1 -E 'error:|Error [0-9]' "$scratch/$nn.log")"
         elif (cd "$ws" && timeout 600 bash tests/run_all.sh build/test/run_tests "$nn" >"$root/$scratch/$nn.log" 2>&1); then
           echo "FAIL $name: make check CH=$nn passes with the stub: neither the ch${nn}_* suite nor tests/cli/ch${nn}_*.sh exercises it"
+        elif caught=$(grep -m1 '^FAIL ' "$scratch/$nn.log"); then
+          echo "ok $name: stub caught by make check CH=$nn in $((SECONDS - started)) s (${caught:0:160})"
         else
-          echo "ok $name: stub caught by make check CH=$nn ($(grep -m1 '^FAIL ' "$scratch/$nn.log" || tail -n 1 "$scratch/$nn.log"))"
+          echo "FAIL $name: make check CH=$nn fails with the stub, but no check reports a failure: $(tail -n 1 "$scratch/$nn.log")"
         fi
       elif [ "$rc" -eq 124 ]; then
         echo "FAIL $name: chapter $nn's tests ran over 10 minutes with the stub"
       elif ! grep -qF "exercise not done yet: $name: see $readme, step $step" <<<"$out"; then
         echo "FAIL $name: chapter $nn's tests fail (rc=$rc) but none shows the stub's message pointing to $readme step $step"
       else
-        echo "ok $name: stub caught by chapter $nn's tests (${failing:-?} test cases fail, pointing to $readme step $step)"
+        echo "ok $name: stub caught by chapter $nn's tests in $((SECONDS - started)) s (${failing:-?} test cases fail, pointing to $readme step $step)"
       fi
     fi
 
