@@ -15,6 +15,8 @@
 SHELL := /bin/bash
 .SUFFIXES:
 .DELETE_ON_ERROR:
+# Objects made by the pattern rules are kept (not "intermediate"), so rebuilds are incremental.
+.SECONDARY:
 
 BUILD    ?= build
 CXX      ?= g++
