@@ -35,6 +35,11 @@ if [ -n "$only" ]; then
   [ ${#match[@]} -gt 0 ] || die "chapter $only has no lesson (chapters/${only}_*/README.md does not exist)"
 fi
 
+# A full build starts clean, so a page or figure from a removed lesson does not linger.
+if [ -z "$only" ]; then
+  rm -rf "$site/src" "$site/figures" "$site/screenshots"
+  rm -f "$site"/*.html
+fi
 mkdir -p "$site/figures" "$site/src"
 cp docs/style.css "$site/style.css"
 : > "$site/.source_pages"
