@@ -86,7 +86,15 @@ render() {  # SOURCE OUTPUT KIND [pandoc args...]
     --lua-filter docs/tools/book.lua \
     -M repo_root="$root" -M source="$source" -M site_dir="$site" -M page_kind="$kind" \
     "${figure_mode[@]}" \
-    "$@" --output "$output.tmp$$" || { rm -f "$output.tmp$$"; die "$source: the page was not built (errors above)"; }
+    "$@" --output "$output.tmp$$" 2>"$site/.pandoc.log" ||
+    { cat "$site/.pandoc.log" >&2; rm -f "$output.tmp$$"; die "$source: the page was not built (errors above)"; }
+  # pandoc only warns about math it cannot convert, then shows raw TeX: that is a broken page.
+  if grep -q 'Could not convert TeX math' "$site/.pandoc.log"; then
+    cat "$site/.pandoc.log" >&2
+    rm -f "$output.tmp$$"
+    die "$source: pandoc cannot convert a formula (above) to MathML; fix its TeX"
+  fi
+  [ -s "$site/.pandoc.log" ] && sed "s|^|docs: $source: |" "$site/.pandoc.log" >&2
   mv "$output.tmp$$" "$output"
 }
 
@@ -145,7 +153,7 @@ while IFS= read -r path; do
       -M up_href="${up}index.html" -M up_title=Contents --output "$out"
   sources=$((sources + 1))
 done < <(sort -u "$site/.source_pages")
-rm -f "$site/.source_pages" "$site/.figure.log"
+rm -f "$site/.source_pages" "$site/.figure.log" "$site/.pandoc.log"
 
 shown=${site#"$root"/}
 say "built $built page(s) and $sources source page(s) in $shown/ — open $shown/index.html"

@@ -398,6 +398,14 @@ local function image(el)
   return el
 end
 
+-- `\*` in math is an asterisk escaped for GitHub's markdown; TeX has no such command.
+local function math(el)
+  if el.text:find("\\%*") then
+    el.text = el.text:gsub("\\%*", "*")
+    return el
+  end
+end
+
 local function link(el)
   el.target = site_target(el.target, "link")
   return el
@@ -423,6 +431,7 @@ end
 
 return {
   { Meta = read_meta },
-  { RawBlock = raw_block, RawInline = raw_inline, Image = image, Link = link, Header = header },
+  { RawBlock = raw_block, RawInline = raw_inline, Image = image, Link = link, Header = header,
+    Math = math },
   { Pandoc = finish },
 }
