@@ -30,6 +30,20 @@ void gelu_in_place(arma::fmat& x);
 
 // Buffers a forward pass reuses, so that a decode step allocates nothing.
 struct ForwardBuffers;
+// (Defined here so that callers can hold a std::unique_ptr<ForwardBuffers>.) Each matrix is
+// allocated once for max_tokens columns; a pass over T ≤ max_tokens tokens resizes it to T
+// columns, which reuses the same memory (Armadillo keeps a buffer when it shrinks).
+struct ForwardBuffers {
+    int max_tokens = 0;
+    arma::fmat x;       // (n_embd, T)    the residual stream
+    arma::fmat h;       // (n_embd, T)    a LayerNorm's output
+    arma::fmat qkv;     // (3·n_embd, T)  queries, keys, values of the new tokens
+    arma::fmat attn;    // (n_embd, T)    attention output, heads merged
+    arma::fmat proj;    // (n_embd, T)    a projection back to the residual width
+    arma::fmat fc;      // (4·n_embd, T)  the MLP's hidden layer
+    arma::fmat scores;  // scratch: one head's (keys, T) attention weights; n_positions·max_tokens floats
+    arma::fvec last;    // (n_embd)       the last position after the final LayerNorm
+};
 std::unique_ptr<ForwardBuffers> make_forward_buffers(const Gpt2Config& config, int max_tokens);
 
 // Logits for every position of `ids`: (vocab, T). Throws UserError for bad ids or T > n_positions.

@@ -1,0 +1,94 @@
+#include "model_flags.hpp"
+
+#include "errors.hpp"
+#include "paths.hpp"
+#include "timing.hpp"
+#include "tokenizer.hpp"
+
+#include <cstdio>
+#include <string>
+
+namespace gpt2 {
+
+ModelFlags::ModelFlags() : model(default_model_arg()), vocab_dir(default_vocab_dir()) {}
+
+void add_model_flags(CliParser& cli, ModelFlags& flags) {
+    cli.option("-m,--model", flags.model, "PATH|random",
+               "model folder (config.json + model.safetensors), its .safetensors file, or 'random' "
+               "(default: " + flags.model + ")");
+    cli.option("-p,--prompt", flags.prompt, "TEXT", "the prompt (default: \"" + flags.prompt + "\")");
+    cli.option("--prompt-ids", flags.prompt_ids, "IDS", "the prompt as token ids instead of text, e.g. \"15496 995\"");
+    cli.option("-t,--threads", flags.threads, "N", "OpenBLAS threads (default: OpenBLAS's choice)", 0, 1024);
+    cli.flag("--json", flags.json, "print one JSON object on stdout instead of the report");
+    cli.option("--vocab-dir", flags.vocab_dir, "DIR", "tokenizer files encoder.json + vocab.bpe (default: " +
+               flags.vocab_dir + ")");
+}
+
+void apply_model_flags(const CliParser& cli, ModelFlags& flags) {
+    flags.prompt_given = cli.given("--prompt");
+    flags.prompt_ids_given = cli.given("--prompt-ids");
+    if (flags.prompt_given && flags.prompt_ids_given)
+        throw UserError("--prompt and --prompt-ids were both given; pass the prompt one way only");
+    if (flags.threads > 0) set_blas_threads(flags.threads);
+}
+
+void check_prompt_ids(const std::vector<int>& ids, int vocab_size, int max_tokens, const std::string& flag) {
+    if (ids.empty()) throw UserError(flag + ": the prompt is empty; give at least one token");
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (ids[i] < 0 || ids[i] >= vocab_size)
+            throw UserError(flag + ": token " + std::to_string(i) + " is id " + std::to_string(ids[i]) +
+                            ", outside this model's vocabulary [0, " + std::to_string(vocab_size) + ")");
+    }
+    if (static_cast<long long>(ids.size()) > max_tokens)
+        throw UserError(flag + ": the prompt is " + std::to_string(ids.size()) + " tokens, longer than the " +
+                        std::to_string(max_tokens) + "-token context window; shorten it");
+}
+
+std::vector<int> parse_prompt_ids(const std::string& text, int vocab_size, int max_tokens, const std::string& flag) {
+    std::vector<int> ids;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const char c = text[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == ',') {
+            ++i;
+            continue;
+        }
+        std::size_t end = i;
+        while (end < text.size() && text[end] != ' ' && text[end] != '\t' && text[end] != '\n' && text[end] != ',')
+            ++end;
+        // Stop before reading an absurd number of ids: one past the window is enough to refuse.
+        if (static_cast<long long>(ids.size()) > max_tokens)
+            throw UserError(flag + ": the prompt has more than " + std::to_string(max_tokens) +
+                            " ids, longer than the context window; shorten it");
+        const std::string where = flag + " (id " + std::to_string(ids.size()) + ")";
+        ids.push_back(static_cast<int>(parse_integer(text.substr(i, end - i), where, 0, vocab_size - 1)));
+        i = end;
+    }
+    check_prompt_ids(ids, vocab_size, max_tokens, flag);
+    return ids;
+}
+
+std::vector<int> resolve_prompt(const ModelFlags& flags, const Gpt2Config& config, const Tokenizer& tokenizer) {
+    if (flags.prompt_ids_given) return parse_prompt_ids(flags.prompt_ids, config.vocab_size, config.n_positions);
+    if (flags.prompt.empty()) throw UserError("--prompt: the prompt is empty; give some text");
+    std::vector<int> ids = tokenizer.encode(flags.prompt);
+    check_prompt_ids(ids, config.vocab_size, config.n_positions, "--prompt");
+    return ids;
+}
+
+std::vector<int> resolve_prompt(const ModelFlags& flags, const Gpt2Config& config) {
+    if (flags.prompt_ids_given) return parse_prompt_ids(flags.prompt_ids, config.vocab_size, config.n_positions);
+    if (flags.prompt.empty()) throw UserError("--prompt: the prompt is empty; give some text");
+    return resolve_prompt(flags, config, Tokenizer::load(flags.vocab_dir));
+}
+
+Gpt2Weights load_model(const ModelFlags& flags) {
+    Gpt2Weights weights = load_gpt2(flags.model);
+    if (weights.is_random) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "%s\n", random_model_notice().c_str());
+    }
+    return weights;
+}
+
+}  // namespace gpt2

@@ -1,0 +1,85 @@
+// safetensors.hpp — read and validate a .safetensors file (no knowledge of GPT-2 here).
+//
+// The format (https://huggingface.co/docs/safetensors):
+//   bytes 0..7        N, the header length, a little-endian u64
+//   bytes 8..8+N      a JSON object: for each tensor {"dtype", "shape", "data_offsets"},
+//                     plus an optional "__metadata__" object of string → string
+//   bytes 8+N..end    the data segment; data_offsets = [begin, end) relative to its start
+// The data segment is NOT aligned (GPT-2's starts at byte 14,291), so tensors are read
+// with pread() into memory the caller owns — never by casting file bytes to float*.
+//
+// Opening a file validates the whole header; reading a tensor converts F16/BF16 to float32.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace gpt2 {
+
+// Every dtype the safetensors format defines; only F32, F16 and BF16 can be read as float32.
+enum class Dtype { F64, F32, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8, BOOL, F8_E4M3, F8_E5M2 };
+
+struct TensorInfo {
+    std::string name;
+    Dtype dtype = Dtype::F32;
+    std::string dtype_name;             // as written in the header, e.g. "F32"
+    std::vector<std::uint64_t> shape;   // row-major, outermost first (PyTorch's order)
+    std::uint64_t begin = 0, end = 0;   // [begin, end) in bytes, relative to the data segment
+    std::uint64_t n_elements = 0;       // product of shape (1 for a scalar, shape [])
+    std::string shape_string() const;   // "[768, 2304]"
+};
+
+class SafetensorsFile {
+public:
+    // Headers above this are refused before they are read (GPT-2 124M's is 14,283 bytes;
+    // even a checkpoint with a million tensors stays far below it).
+    static constexpr std::uint64_t kMaxHeaderBytes = 100u * 1000u * 1000u;
+
+    // Opens `path` and validates everything the header says against the file's size.
+    // Throws UserError (one line: file, tensor and/or byte offset, what to do) on any problem.
+    explicit SafetensorsFile(const std::string& path);
+    ~SafetensorsFile();
+    SafetensorsFile(const SafetensorsFile&) = delete;
+    SafetensorsFile& operator=(const SafetensorsFile&) = delete;
+
+    const std::string& path() const { return path_; }
+    std::uint64_t file_size() const { return file_size_; }
+    std::uint64_t header_size() const { return header_size_; }   // N
+    std::uint64_t data_start() const { return 8 + header_size_; } // file offset of the data segment
+    // Tensors in the order of their bytes in the data segment.
+    const std::vector<TensorInfo>& tensors() const { return tensors_; }
+    // nullptr when there is no tensor of that name.
+    const TensorInfo* find(const std::string& name) const;
+    const std::map<std::string, std::string>& metadata() const { return metadata_; }
+
+    // Reads elements [first, first + count) of `tensor` (row-major order) into dest as
+    // float32, converting F16/BF16. Other dtypes → UserError. dest must hold `count` floats.
+    void read_f32(const TensorInfo& tensor, float* dest, std::uint64_t first, std::uint64_t count) const;
+    // The whole tensor: dest must hold tensor.n_elements floats.
+    void read_f32(const TensorInfo& tensor, float* dest) const {
+        read_f32(tensor, dest, 0, tensor.n_elements);
+    }
+
+private:
+    void read_exact(void* dest, std::uint64_t bytes, std::uint64_t offset, const std::string& what) const;
+    void parse_header(const std::string& header);
+
+    std::string path_;
+    int fd_ = -1;
+    std::uint64_t file_size_ = 0;
+    std::uint64_t header_size_ = 0;
+    std::vector<TensorInfo> tensors_;
+    std::map<std::string, std::size_t> index_;  // name → position in tensors_
+    std::map<std::string, std::string> metadata_;
+};
+
+// Bytes per element of a dtype (F8 types: 1).
+std::size_t dtype_size(Dtype dtype);
+// IEEE half and bfloat16 → float32, exactly (every F16/BF16 value is a float32 value).
+float f16_to_f32(std::uint16_t h);
+float bf16_to_f32(std::uint16_t b);
+
+}  // namespace gpt2
