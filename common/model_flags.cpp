@@ -37,7 +37,8 @@ void check_prompt_ids(const std::vector<int>& ids, int vocab_size, int max_token
     for (std::size_t i = 0; i < ids.size(); ++i) {
         if (ids[i] < 0 || ids[i] >= vocab_size)
             throw UserError(flag + ": token " + std::to_string(i) + " is id " + std::to_string(ids[i]) +
-                            ", outside this model's vocabulary [0, " + std::to_string(vocab_size) + ")");
+                            ", outside this model's vocabulary [0, " + std::to_string(vocab_size) + ")" +
+                            (flag == "--prompt" ? "; for a tiny test model pass small ids with --prompt-ids" : ""));
     }
     if (static_cast<long long>(ids.size()) > max_tokens)
         throw UserError(flag + ": the prompt is " + std::to_string(ids.size()) + " tokens, longer than the " +

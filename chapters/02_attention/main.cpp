@@ -1,0 +1,301 @@
+// chapter 02 — attention: how each token looks at the tokens before it.
+//
+// Adds: scaled dot-product attention built from its parts (common/attention.cpp) — scores,
+// the causal mask, a numerically stable softmax, the weighted sum of values, several heads —
+// and the property the KV cache of chapter 05 relies on, shown with numbers.
+// Builds on: chapter 01 (token ids); the real-model part uses the forward pass of chapter 03.
+// Run:   make chapter02 && ./chapter02                    the walkthrough on "The cat sat on the"
+//        ./chapter02 --prompt "The cat sat on the mat" --layer 5 --head 1
+//                                                          a real head's weights + a heatmap
+#include "attention.hpp"
+#include "cli.hpp"
+#include "errors.hpp"
+#include "gpt2_model.hpp"
+#include "json_out.hpp"
+#include "model_flags.hpp"
+#include "paths.hpp"
+#include "report.hpp"
+#include "tokenizer.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+const std::vector<std::string> WORDS = {"The", " cat", " sat", " on", " the"};
+
+// Prints attention weights or scores, stored (keys, queries), as rows = queries, columns = keys:
+// row i reads "what token i looks at".
+void print_by_query(const char* title, const arma::fmat& m, const std::vector<std::string>& labels) {
+    std::printf("%s\n", title);
+    std::vector<std::string> header = {"query \\ key"};
+    for (arma::uword k = 0; k < m.n_rows; ++k) header.push_back(gpt2::json_string(labels[k]));
+    std::vector<std::vector<std::string>> rows;
+    for (arma::uword q = 0; q < m.n_cols; ++q) {
+        std::vector<std::string> row = {gpt2::json_string(labels[q + (m.n_rows - m.n_cols)])};
+        for (arma::uword k = 0; k < m.n_rows; ++k)
+            row.push_back(std::isinf(m(k, q)) ? std::string("-inf") : gpt2::format("%.3f", m(k, q)));
+        rows.push_back(row);
+    }
+    std::fputs(gpt2::format_table(header, rows).c_str(), stdout);
+    std::printf("\n");
+}
+
+// Prints a (d, T) matrix with one column per token.
+void print_by_token(const char* title, const arma::fmat& m, const std::vector<std::string>& labels) {
+    std::printf("%s\n", title);
+    std::vector<std::string> header = {"row"};
+    for (arma::uword t = 0; t < m.n_cols; ++t) header.push_back(gpt2::json_string(labels[t]));
+    std::vector<std::vector<std::string>> rows;
+    for (arma::uword r = 0; r < m.n_rows; ++r) {
+        std::vector<std::string> row = {std::to_string(r)};
+        for (arma::uword t = 0; t < m.n_cols; ++t) row.push_back(gpt2::format("%.3f", m(r, t)));
+        rows.push_back(row);
+    }
+    std::fputs(gpt2::format_table(header, rows).c_str(), stdout);
+    std::printf("\n");
+}
+
+// What a measured difference means (float32 rounding is ~1e-7 relative).
+const char* verdict(float difference) {
+    return difference == 0.0f ? "identical" : difference < 1e-5f ? "equal up to float rounding" : "DIFFERENT: a bug";
+}
+
+// --- 1. Queries, keys and values ---
+// A hand-made example, d = 4. Read the rows as features: (noun, verb, preposition, determiner).
+// A key says what a token IS; a query says what a token LOOKS FOR; a value is what it passes on.
+struct Example {
+    arma::fmat Q, K, V;  // each (4, 5): one column per token of "The cat sat on the"
+};
+
+Example hand_made_example() {
+    Example ex;
+    // [listing:ch02_example]
+    ex.K = {{0, 1, 0, 0, 0},   // noun:         " cat"
+            {0, 0, 1, 0, 0},   // verb:         " sat"
+            {0, 0, 0, 1, 0},   // preposition:  " on"
+            {1, 0, 0, 0, 1}};  // determiner:   "The", " the"
+    ex.Q = {{0, 0, 4, 0, 0},   // " sat" looks for a noun (who sat?)
+            {0, 0, 0, 4, 0},   // " on" looks for a verb
+            {0, 0, 0, 0, 4},   // " the" looks for a preposition
+            {2, 2, 0, 0, 0}};  // "The", " cat" look for a determiner
+    ex.V = {{1, 0, 0, 0, 1},   // what each token passes on: here just "which token I am",
+            {0, 1, 0, 0, 0},   // so an output column reads as a mix of tokens
+            {0, 0, 1, 0, 0},
+            {0, 0, 0, 1, 0}};
+    // [/listing]
+    return ex;
+}
+
+int walkthrough(bool json) {
+    const Example ex = hand_made_example();
+    if (!json) {
+        std::printf("A hand-made example: 5 tokens, d = 4 (rows: noun, verb, preposition, determiner)\n\n");
+        std::printf("== Step 1: queries, keys, values ==\n");
+        print_by_token("K (4, 5): what each token is", ex.K, WORDS);
+        print_by_token("Q (4, 5): what each token looks for", ex.Q, WORDS);
+        print_by_token("V (4, 5): what each token passes on", ex.V, WORDS);
+    }
+
+    // --- 2. Scores ---
+    arma::fmat scores = gpt2::attention_scores(ex.Q, ex.K);  // (5 keys, 5 queries) = KᵀQ/√4
+    // --- 3. The causal mask ---
+    arma::fmat masked = scores;
+    gpt2::apply_causal_mask(masked, 0);
+    // --- 4. Softmax ---
+    arma::fmat weights = masked;
+    gpt2::softmax_columns(weights);  // each query's column sums to 1
+    // --- 5. The weighted sum of values ---
+    arma::fmat out = ex.V * weights;  // (4, 5)
+    if (!json) {
+        std::printf("== Step 2: scores = K^T Q / sqrt(d) ==\n");
+        print_by_query("scores (printed with one row per query)", scores, WORDS);
+        std::printf("== Step 3: the causal mask (a query may not look at later tokens) ==\n");
+        print_by_query("masked scores", masked, WORDS);
+        std::printf("== Step 4: softmax of each query's scores ==\n");
+        print_by_query("attention weights (each row sums to 1)", weights, WORDS);
+        std::printf("== Step 5: output = V . weights ==\n");
+        print_by_token("output (4, 5): each column mixes the value columns by that query's weights", out, WORDS);
+    }
+
+    // --- 6. Several heads ---
+    // Two heads of 2 dims: head 0 sees rows (noun, verb), head 1 rows (preposition, determiner).
+    const arma::fcube q = gpt2::split_heads(ex.Q, 2), k = gpt2::split_heads(ex.K, 2), v = gpt2::split_heads(ex.V, 2);
+    arma::fmat head_weights[2];
+    arma::fcube head_out(2, 5, 2);
+    for (int h = 0; h < 2; ++h) head_out.slice(h) = gpt2::attend(q.slice(h), k.slice(h), v.slice(h), 0, &head_weights[h]);
+    const arma::fmat merged = gpt2::merge_heads(head_out);  // (4, 5)
+    if (!json) {
+        std::printf("== Step 6: two heads of 2 dims each: split, attend, merge ==\n");
+        print_by_query("head 0 (rows noun, verb) weights", head_weights[0], WORDS);
+        print_by_query("head 1 (rows preposition, determiner) weights", head_weights[1], WORDS);
+        print_by_token("merged output (4, 5): head 0's 2 rows, then head 1's", merged, WORDS);
+    }
+
+    // --- 7. The property the KV cache relies on ---
+    // [listing:ch02_kv_property]
+    // Attention over the first 4 tokens, then over all 5: the first 4 output columns must not change.
+    const arma::fmat out4 = gpt2::attend(ex.Q.head_cols(4), ex.K.head_cols(4), ex.V.head_cols(4), 0);  // (4, 4)
+    const float earlier_change = arma::abs(out.head_cols(4) - out4).max();
+    // The new token's output from its query alone, against all 5 keys and values (position 4).
+    arma::fmat new_weights;
+    const arma::fmat new_column = gpt2::attend(ex.Q.tail_cols(1), ex.K, ex.V, 4, &new_weights);  // (4, 1)
+    const float new_difference = arma::abs(new_column - out.tail_cols(1)).max();
+    // [/listing]
+    if (!json) {
+        std::printf("== Step 7: append a token — what changes? ==\n");
+        print_by_token("output over \"The cat sat on\" (4 tokens)", out4, WORDS);
+        std::printf("output over all 5 tokens, first 4 columns: max |change| = %g  (%s)\n", earlier_change,
+                    verdict(earlier_change));
+        print_by_query("the new token alone: its query against all 5 keys", new_weights, WORDS);
+        print_by_token("its output column", new_column, {WORDS[4]});
+        std::printf("compared with column 5 of the full computation: max |difference| = %g  (%s)\n", new_difference,
+                    verdict(new_difference));
+        std::printf("work: the full recomputation scores 5 x 5 = 25 query-key pairs; the new token alone 5.\n");
+        std::printf("So keep K and V of earlier tokens (the KV cache) and compute only the new token's q, k, v.\n\n");
+        std::printf("Next: a real model's heads — ./chapter02 --prompt \"...\" --layer L --head H\n");
+        return 0;
+    }
+    std::printf("{\"tokens\": [");
+    for (std::size_t i = 0; i < WORDS.size(); ++i) std::printf("%s%s", i ? ", " : "", gpt2::json_string(WORDS[i]).c_str());
+    std::printf("], \"weights\": [");
+    for (arma::uword qi = 0; qi < weights.n_cols; ++qi)
+        std::printf("%s%s", qi ? ", " : "", gpt2::json_number_array(weights.colptr(qi), weights.n_rows).c_str());
+    std::printf("], \"kv_cache_property\": {\"earlier_rows_max_change\": %s, \"new_row_max_difference\": %s}}\n",
+                gpt2::json_number(earlier_change).c_str(), gpt2::json_number(new_difference).c_str());
+    return 0;
+}
+
+// --- 8. A real model's attention ---
+
+std::string gnuplot_quote(const std::string& text) {
+    std::string out = "'";
+    for (char c : text) {
+        if (c == '\'') out += "''";
+        else if (static_cast<unsigned char>(c) < 0x20) out += ' ';
+        else out += c;
+    }
+    return out + "'";
+}
+
+// The head's weights as a picture: keys on x, queries on y (first token at the top).
+std::string heatmap_script(const arma::fmat& weights, const std::vector<std::string>& labels, int layer, int head,
+                           bool random_model, const std::string& output) {
+    const arma::uword T = weights.n_cols;
+    std::string s = "set terminal svg noenhanced size " + std::to_string(std::max<int>(640, 40 * T + 200)) + "," +
+                    std::to_string(std::max<int>(560, 36 * T + 180)) + " font 'sans,11'\n";
+    s += "set output " + gnuplot_quote(output) + "\n";
+    s += "set title " + gnuplot_quote(gpt2::format("GPT-2 attention weights, layer %d head %d%s", layer, head,
+                                                    random_model ? " (random weights)" : "")) + "\n";
+    s += "set xlabel 'key (the token looked at)'\nset ylabel 'query (the token looking)'\n";
+    s += "set xrange [-0.5:" + std::to_string(T - 0.5) + "]\nset yrange [" + std::to_string(T - 0.5) + ":-0.5]\n";
+    s += "set cbrange [0:1]\nset cblabel 'weight'\nset palette defined (0 'white', 0.25 '#9ecae1', 1 '#08306b')\n";
+    s += "set xtics rotate by -60 font ',9'\nset ytics font ',9'\nset tics scale 0\nunset key\n";
+    std::string tics;
+    for (arma::uword t = 0; t < T; ++t) tics += (t ? ", " : "") + gnuplot_quote(labels[t]) + " " + std::to_string(t);
+    s += "set xtics (" + tics + ")\nset ytics (" + tics + ")\n";
+    s += "$weights << EOD\n";
+    for (arma::uword q = 0; q < T; ++q) {  // one line per query row, one number per key
+        for (arma::uword k = 0; k < T; ++k) s += gpt2::format(k ? " %.5f" : "%.5f", weights(k, q));
+        s += "\n";
+    }
+    s += "EOD\nplot $weights matrix with image\n";
+    return s;
+}
+
+int real_model(const gpt2::ModelFlags& flags, int layer, int head, const std::string& out_dir, bool force) {
+    const gpt2::Gpt2Weights weights = gpt2::load_model(flags);
+    const gpt2::Gpt2Config& c = weights.config;
+    if (layer >= c.n_layer)
+        throw gpt2::UserError("--layer " + std::to_string(layer) + ": this model has layers 0 to " +
+                              std::to_string(c.n_layer - 1));
+    if (head >= c.n_head)
+        throw gpt2::UserError("--head " + std::to_string(head) + ": this model has heads 0 to " +
+                              std::to_string(c.n_head - 1));
+    std::unique_ptr<gpt2::Tokenizer> tokenizer;
+    try {
+        tokenizer = std::make_unique<gpt2::Tokenizer>(gpt2::Tokenizer::load(flags.vocab_dir));
+    } catch (const gpt2::UserError&) {
+        if (!flags.prompt_ids_given) throw;
+    }
+    const std::vector<int> ids =
+        tokenizer ? gpt2::resolve_prompt(flags, c, *tokenizer) : gpt2::resolve_prompt(flags, c);
+    std::vector<std::string> labels;
+    for (int id : ids)
+        labels.push_back(tokenizer && id < tokenizer->vocab_size() ? tokenizer->decode({id}) : "<" + std::to_string(id) + ">");
+
+    // Run the model, keeping layer L's q, k, v and its attention output (the trace of chapter 03).
+    const std::string qkv_stage = "h" + std::to_string(layer) + ".attn.qkv";
+    const std::string heads_stage = "h" + std::to_string(layer) + ".attn.heads";
+    arma::fmat qkv, model_heads;  // (3·n_embd, T), (n_embd, T)
+    gpt2::TraceFn keep = [&](const std::string& stage, const arma::fmat& value) {
+        if (stage == qkv_stage) qkv = value;
+        if (stage == heads_stage) model_heads = value;
+    };
+    gpt2::forward(weights, ids, &keep);
+
+    // This chapter's functions on that head's rows: the same weights the model used.
+    const int d = c.head_dim(), n = c.n_embd, r = head * d;
+    const arma::fmat Q = qkv.rows(r, r + d - 1), K = qkv.rows(n + r, n + r + d - 1), V = qkv.rows(2 * n + r, 2 * n + r + d - 1);
+    arma::fmat w;  // (T keys, T queries)
+    const arma::fmat head_out = gpt2::attend(Q, K, V, 0, &w);
+    const float agreement = arma::abs(head_out - model_heads.rows(r, r + d - 1)).max();
+
+    const std::string dir = out_dir.empty() ? gpt2::default_output_dir() : out_dir;
+    const std::string path = dir + gpt2::format("/ch02_attention_layer%d_head%d.svg", layer, head);
+    gpt2::OutputFile picture(path, force);
+    const bool drawn = gpt2::run_gnuplot(heatmap_script(w, labels, layer, head, weights.is_random, picture.temp_path()), picture);
+
+    if (flags.json) {
+        std::string out = "{\"model\": " + gpt2::json_string(weights.source) + ", \"layer\": " + std::to_string(layer) +
+                          ", \"head\": " + std::to_string(head) + ", \"prompt_ids\": " + gpt2::json_int_array(ids) +
+                          ", \"tokens\": [";
+        for (std::size_t i = 0; i < labels.size(); ++i) out += (i ? ", " : "") + gpt2::json_string(labels[i]);
+        out += "], \"weights\": [";  // one row per query, one number per key
+        for (arma::uword q = 0; q < w.n_cols; ++q) out += (q ? ", " : "") + gpt2::json_number_array(w.colptr(q), w.n_rows);
+        out += "], \"max_difference_from_model\": " + gpt2::json_number(agreement) +
+               ", \"heatmap\": " + (drawn ? gpt2::json_string(path) : std::string("null")) + "}\n";
+        std::fputs(out.c_str(), stdout);
+        return 0;
+    }
+    std::printf("model: %s — layer %d of %d, head %d of %d (head_dim %d)\n", weights.source.c_str(), layer, c.n_layer,
+                head, c.n_head, d);
+    std::printf("prompt: %zu tokens\n\n", ids.size());
+    const arma::uword shown = std::min<arma::uword>(w.n_cols, 16);
+    print_by_query(shown < w.n_cols ? "attention weights (first 16 tokens; the heatmap has all)" : "attention weights",
+                   w.submat(0, 0, shown - 1, shown - 1), labels);
+    std::printf("recomputed with this chapter's attend() from the model's q, k, v: max |difference| from the\n"
+                "model's own attention output = %g\n", agreement);
+    if (drawn) std::printf("heatmap: %s\n", path.c_str());
+    return 0;
+}
+
+int body(int argc, char** argv) {
+    gpt2::ModelFlags flags;
+    flags.prompt = "The cat sat on the mat because it was tired";
+    int layer = 0, head = 0;
+    std::string out_dir;
+    bool force = false;
+    gpt2::CliParser cli("chapter02", "Attention from its parts on a hand-made example; with a model, one real "
+                                     "head's weights and a heatmap.");
+    gpt2::add_model_flags(cli, flags);
+    cli.option("--layer", layer, "L", "layer whose attention to show (0 = first)", 0, 1000000);
+    cli.option("--head", head, "H", "head to show (0 = first)", 0, 1000000);
+    cli.option("--out-dir", out_dir, "DIR", "where the heatmap goes (default: " + gpt2::default_output_dir() + ")");
+    cli.flag("--force", force, "overwrite an output file this tutorial did not write");
+    cli.epilog("Without --model/--prompt/--prompt-ids/--layer/--head: the hand-made walkthrough.\nexamples:\n"
+               "  ./chapter02\n  ./chapter02 --prompt \"The cat sat on the mat because it was tired\" --layer 5 --head 1\n"
+               "  ./chapter02 --model random --prompt-ids \"464 3797 3332\" --layer 0 --head 0 --json");
+    if (!cli.parse(argc, argv)) return 0;
+    gpt2::apply_model_flags(cli, flags);
+    const bool real = cli.given("--model") || flags.prompt_given || flags.prompt_ids_given || cli.given("--layer") ||
+                      cli.given("--head");
+    return real ? real_model(flags, layer, head, out_dir, force) : walkthrough(flags.json);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return gpt2::run_program("chapter02", argc, argv, body); }
