@@ -10,7 +10,8 @@
 # reported to the coordinator prints "KNOWN-BUG <case>: ..." instead (counted by neither).
 #
 #   BIN_DIR=build/sanitize bash tests/cli/reliability_bad_input.sh   (what make sanitize runs)
-# Env: BIN_DIR (default .), MEM_LIMIT_KB (4194304), CASE_TIMEOUT (60 s).
+# Env: BIN_DIR (default .), MEM_LIMIT_KB (4194304), CASE_TIMEOUT (60 s), VERBOSE=1 (show
+# each error line under its case).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BIN_DIR=${BIN_DIR:-.}
@@ -32,6 +33,7 @@ declare -A known_bug=(
 )
 
 have() { [ -x "$BIN_DIR/$1" ]; }
+declare -A missing=()
 sanitized() { ldd "$BIN_DIR/$1" 2>/dev/null | grep -q 'libasan'; }
 
 # expect_error CASE PATTERN PROGRAM ARGS... — runs BIN_DIR/PROGRAM ARGS with stdin closed.
@@ -40,7 +42,9 @@ expect_error() {
   shift 3
   local bin="$BIN_DIR/$program" rc
   if ! have "$program"; then
-    fail "$name" "$bin is not built (make $program)"
+    # one FAIL per missing program, not one per case
+    [ -n "${missing[$program]:-}" ] || fail "${program}_built" "$bin is not built (make $program); its cases cannot run"
+    missing[$program]=1
     return
   fi
   if sanitized "$program"; then
@@ -66,6 +70,8 @@ expect_error() {
   fi
   if [ -z "$why" ]; then
     ok "$name"
+    [ -n "${VERBOSE:-}" ] && grep "^$program: error: " "$work/err" | sed 's/^/    /'
+    true
   elif [ -n "${known_bug[$name]:-}" ]; then
     echo "KNOWN-BUG $name: ${known_bug[$name]} — $why: $(head -c 200 "$work/err" | tr '\n' ' ')"
   else
@@ -159,7 +165,11 @@ flags_of() {  # program → "--flag METAVAR" lines for options that take a value
 for dir in chapters/[0-9][0-9]_*/; do
   n=$(basename "$dir"); n=${n%%_*}; program=chapter$n
   [ -f "$dir/main.cpp" ] || continue
-  if ! have "$program"; then fail "${program}_flags" "$BIN_DIR/$program is not built"; continue; fi
+  if ! have "$program"; then
+    [ -n "${missing[$program]:-}" ] || fail "${program}_built" "$BIN_DIR/$program is not built (make $program); its cases cannot run"
+    missing[$program]=1
+    continue
+  fi
   swept=0
   while read -r flag metavar; do
     case "$metavar" in PATH*|DIR|TEXT|IDS|FILE) continue ;; esac
@@ -202,6 +212,21 @@ if have chapter06; then
   if "$BIN_DIR/chapter06" --out-dir "$o2" >/dev/null 2>"$work/err" && "$BIN_DIR/chapter06" --out-dir "$o2" >/dev/null 2>>"$work/err"; then
     ok output_ch06_rewrites_its_own_file
   else fail output_ch06_rewrites_its_own_file "$(head -c 300 "$work/err" | tr '\n' ' ')"; fi
+fi
+if [ -n "$(ls -d chapters/02_* 2>/dev/null)" ]; then
+  # --layer/--head past the model: the tiny fixture has 2 layers of 4 heads
+  expect_error ch02_layer_past_model 'layer.*2' chapter02 --model "$fixture" --prompt-ids "1 2 3" --layer 2 --head 0
+  expect_error ch02_head_past_model 'head.*4' chapter02 --model "$fixture" --prompt-ids "1 2 3" --layer 0 --head 4
+  o=$work/out02
+  mkdir -p "$o"
+  echo "my own heatmap" >"$o/ch02_attention_layer1_head2.svg"
+  expect_error output_ch02_user_heatmap_refused 'ch02_attention_layer1_head2\.svg.*--force' \
+    chapter02 --model "$fixture" --prompt-ids "1 2 3" --layer 1 --head 2 --out-dir "$o"
+  expect_kept output_ch02_user_heatmap_refused "$o/ch02_attention_layer1_head2.svg" "my own heatmap"
+  if "$BIN_DIR/chapter02" --model "$fixture" --prompt-ids "1 2 3" --layer 1 --head 2 --out-dir "$o" --force >/dev/null 2>"$work/err" \
+     && [ "$(head -c 4 "$o/ch02_attention_layer1_head2.svg")" != "my o" ]; then
+    ok output_ch02_force_overwrites
+  else fail output_ch02_force_overwrites "$(head -c 300 "$work/err" | tr '\n' ' ')"; fi
 fi
 if have chapter05; then
   o=$work/out05
