@@ -12,8 +12,11 @@
 #   BIN_DIR=build/sanitize bash tests/cli/reliability_bad_input.sh   (what make sanitize runs)
 # Env: BIN_DIR (default .), MEM_LIMIT_KB (4194304), CASE_TIMEOUT (60 s), VERBOSE=1 (show
 # each error line under its case).
+#   ... --only chapter03   runs only the cases of one program (make sanitize SANITIZE=inputs)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+only=""
+[ "${1:-}" = "--only" ] && only=${2:-}
 BIN_DIR=${BIN_DIR:-.}
 MEM_LIMIT_KB=${MEM_LIMIT_KB:-4194304}
 CASE_TIMEOUT=${CASE_TIMEOUT:-60}
@@ -32,7 +35,8 @@ declare -A known_bug=(
   [cfg_number_too_large_for_double]="load_config_json lets nlohmann's out_of_range escape (exit 3, internal error)"
 )
 
-have() { [ -x "$BIN_DIR/$1" ]; }
+wanted() { [ -z "$only" ] || [ "$1" = "$only" ]; }
+have() { wanted "$1" && [ -x "$BIN_DIR/$1" ]; }
 declare -A missing=()
 sanitized() { ldd "$BIN_DIR/$1" 2>/dev/null | grep -q 'libasan'; }
 
@@ -41,6 +45,7 @@ expect_error() {
   local name=$1 pattern=$2 program=$3
   shift 3
   local bin="$BIN_DIR/$program" rc
+  wanted "$program" || return 0
   if ! have "$program"; then
     # one FAIL per missing program, not one per case
     [ -n "${missing[$program]:-}" ] || fail "${program}_built" "$bin is not built (make $program); its cases cannot run"
@@ -165,6 +170,7 @@ flags_of() {  # program → "--flag METAVAR" lines for options that take a value
 for dir in chapters/[0-9][0-9]_*/; do
   n=$(basename "$dir"); n=${n%%_*}; program=chapter$n
   [ -f "$dir/main.cpp" ] || continue
+  wanted "$program" || continue
   if ! have "$program"; then
     [ -n "${missing[$program]:-}" ] || fail "${program}_built" "$BIN_DIR/$program is not built (make $program); its cases cannot run"
     missing[$program]=1
@@ -213,7 +219,7 @@ if have chapter06; then
     ok output_ch06_rewrites_its_own_file
   else fail output_ch06_rewrites_its_own_file "$(head -c 300 "$work/err" | tr '\n' ' ')"; fi
 fi
-if [ -n "$(ls -d chapters/02_* 2>/dev/null)" ]; then
+if [ -n "$(ls -d chapters/02_* 2>/dev/null)" ] && wanted chapter02; then
   # --layer/--head past the model: the tiny fixture has 2 layers of 4 heads
   expect_error ch02_layer_past_model 'layer.*2' chapter02 --model "$fixture" --prompt-ids "1 2 3" --layer 2 --head 0
   expect_error ch02_head_past_model 'head.*4' chapter02 --model "$fixture" --prompt-ids "1 2 3" --layer 0 --head 4

@@ -5,6 +5,8 @@
 # Corpus: build/fuzz/corpus/<target>/ (seeded from tests/fuzz/seeds/<target>/ when present).
 # Crashes: build/fuzz/crashes/<target>/ — turn each into a regression test, see tests/README.md.
 # Prints one summary line per target and exits non-zero if any target crashed.
+# FUZZ_FLAGS adds libFuzzer flags, e.g. FUZZ_FLAGS="-fork=1 -ignore_crashes=1" to keep going
+# past a crash that is already known (each crash still lands in build/fuzz/crashes/).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}
@@ -57,9 +59,11 @@ for t in "${targets[@]}"; do
   started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   # -rss_limit_mb: a parser that allocates gigabytes on a tiny input is a bug too.
   "$bin" "$corpus" "${seeds[@]}" "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-         -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1
+         -artifact_prefix="$crashes/" -print_final_stats=1 ${FUZZ_FLAGS:-} >"$log" 2>&1
   rc=$?
   runs=$(grep -oE 'Done [0-9]+ runs' "$log" | tail -1 | grep -oE '[0-9]+')
+  # with -fork, the last status line carries the total
+  [ -n "$runs" ] || runs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
   [ -n "$runs" ] || runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
   files=$(find "$corpus" -type f | wc -l)
   bytes=$(du -sb "$corpus" | cut -f1)
