@@ -132,7 +132,9 @@ exercise:
 
 # AddressSanitizer + UndefinedBehaviorSanitizer: the test runner and every chapter, built in
 # $(BUILD)/sanitize/, then the whole doctest suite and the bad-input script under them.
-# Any report fails the run (halt_on_error, -fno-sanitize-recover).
+# Any report fails the run (halt_on_error, -fno-sanitize-recover). The chapter objects are
+# made first: make picks a pattern rule whose prerequisites exist, and build/release/...main.o
+# existing would otherwise send build/sanitize/chapterNN to the release rule `chapter%`.
 # `make sanitize SANITIZE=inputs` (what CI runs): only the code that reads untrusted input —
 # CLI, safetensors, config.json, tokenizer, outputs — i.e. the suites common_cli, ch01_tokenizer,
 # ch03_loader, common_model_flags, reliability_bad_input, and chapter03 for the bad-input script.
@@ -148,12 +150,14 @@ $(BUILD)/sanitize/run_input_tests: $(patsubst %.cpp,$(BUILD)/sanitize/%.o,$(SANI
 
 ifeq ($(SANITIZE),inputs)
 sanitize: setup
-	@$(MAKE) --no-print-directory $(BUILD)/sanitize/run_input_tests $(BUILD)/sanitize/chapter03
+	@$(MAKE) --no-print-directory $(BUILD)/sanitize/run_input_tests $(call chapter_objs,03,sanitize)
+	@$(MAKE) --no-print-directory $(BUILD)/sanitize/chapter03
 	$(SANITIZE_ENV) $(BUILD)/sanitize/run_input_tests
 	$(SANITIZE_ENV) BIN_DIR=$(BUILD)/sanitize bash tests/cli/reliability_bad_input.sh --only chapter03
 else
 sanitize: setup
-	@$(MAKE) --no-print-directory $(BUILD)/sanitize/run_tests $(addprefix $(BUILD)/sanitize/chapter,$(CHAPTER_NUMS))
+	@$(MAKE) --no-print-directory $(BUILD)/sanitize/run_tests $(foreach n,$(CHAPTER_NUMS),$(call chapter_objs,$(n),sanitize))
+	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/sanitize/chapter,$(CHAPTER_NUMS))
 	$(SANITIZE_ENV) $(BUILD)/sanitize/run_tests
 	$(SANITIZE_ENV) BIN_DIR=$(BUILD)/sanitize bash tests/cli/reliability_bad_input.sh
 endif
