@@ -167,6 +167,12 @@ flags_of() {  # program → "--flag METAVAR" lines for options that take a value
       echo "$long $metavar"
     done
 }
+# Flags that only matter with another flag are swept with it (else the value is never read;
+# reported: chapter05 ignores a bad --bench-tokens without --bench and runs normally).
+declare -A sweep_with=(
+  ["chapter05 --bench-tokens"]="--bench --model $fixture"
+  ["chapter05 --bench-prompt-tokens"]="--bench --model $fixture"
+)
 for dir in chapters/[0-9][0-9]_*/; do
   n=$(basename "$dir"); n=${n%%_*}; program=chapter$n
   [ -f "$dir/main.cpp" ] || continue
@@ -181,7 +187,7 @@ for dir in chapters/[0-9][0-9]_*/; do
     case "$metavar" in PATH*|DIR|TEXT|IDS|FILE) continue ;; esac
     swept=$((swept + 1))
     for value in abc 1e30 99999999999999999999 -99999999999999999999 -1; do
-      expect_error "$program $flag $value" "$flag" "$program" "$flag" "$value"
+      expect_error "$program $flag $value" "$flag" "$program" ${sweep_with["$program $flag"]:-} "$flag" "$value"
     done
   done < <(flags_of "$program")
   [ "$swept" -gt 0 ] || [ "$program" = chapter03 ] || [ "$program" = chapter02 ] ||
@@ -194,12 +200,12 @@ zero_invalid=(
   "chapter06 --layers" "chapter06 --heads" "chapter06 --kv-heads" "chapter06 --head-dim"
   "chapter06 --n-embd" "chapter06 --vocab-size" "chapter06 --n-positions" "chapter06 --context"
   "chapter06 --batch" "chapter06 --block-size" "chapter06 --memory-gib"
-  "chapter04 --top-p" "chapter05 --top-p"
+  "chapter04 --top-p" "chapter05 --top-p" "chapter05 --bench-prompt-tokens"
 )
 for entry in "${zero_invalid[@]}"; do
   set -- $entry
   [ -n "$(ls -d chapters/${1#chapter}_* 2>/dev/null)" ] || continue
-  expect_error "$1 $2 0" "$2" "$1" "$2" 0
+  expect_error "$1 $2 0" "$2" "$1" ${sweep_with["$1 $2"]:-} "$2" 0
 done
 
 # --- outputs: a user's file under an output name is never replaced without --force ----------
@@ -239,7 +245,7 @@ if have chapter05; then
   mkdir -p "$o"
   echo "my measurements" >"$o/ch05_bench_steps.csv"
   expect_error output_ch05_bench_user_file_refused_before_running 'ch05_bench_steps\.csv.*--force' \
-    chapter05 --model "$fixture" --bench --out-dir "$o"
+    chapter05 --model "$fixture" --bench --bench-tokens 8 --out-dir "$o"
   expect_kept output_ch05_bench_user_file_refused_before_running "$o/ch05_bench_steps.csv" "my measurements"
 fi
 [ "$failures" -eq 0 ]
