@@ -65,7 +65,9 @@ chapter_objs = $(patsubst %.cpp,$(BUILD)/$(2)/%.o,$(wildcard chapters/$(1)_*/*.c
 $(BUILD)/debug/chapter%: $$(call chapter_objs,$$*,debug) $(BUILD)/debug/libcommon.a
 	$(CXX) $(CXXFLAGS_ALL) $(DEBUG_FLAGS) $(EXTRA_FLAGS) $(filter %.o,$^) $(BUILD)/debug/libcommon.a $(LDLIBS_ALL) -o $@
 
-$(BUILD)/sanitize/chapter%: $$(call chapter_objs,$$*,sanitize) $(BUILD)/sanitize/libcommon.a
+# (a static pattern rule: it names exactly the chapters, so it can neither lose to `chapter%`
+# nor catch build/sanitize/chapters/.../main.o)
+$(addprefix $(BUILD)/sanitize/chapter,$(CHAPTER_NUMS)): $(BUILD)/sanitize/chapter%: $$(call chapter_objs,$$*,sanitize) $(BUILD)/sanitize/libcommon.a
 	$(CXX) $(CXXFLAGS_ALL) $(SANITIZE_FLAGS) $(EXTRA_FLAGS) $(filter %.o,$^) $(BUILD)/sanitize/libcommon.a $(LDLIBS_ALL) -o $@
 
 chapter%: $$(call chapter_objs,$$*,release) $(BUILD)/release/libcommon.a
@@ -132,9 +134,7 @@ exercise:
 
 # AddressSanitizer + UndefinedBehaviorSanitizer: the test runner and every chapter, built in
 # $(BUILD)/sanitize/, then the whole doctest suite and the bad-input script under them.
-# Any report fails the run (halt_on_error, -fno-sanitize-recover). The chapter objects are
-# made first: make picks a pattern rule whose prerequisites exist, and build/release/...main.o
-# existing would otherwise send build/sanitize/chapterNN to the release rule `chapter%`.
+# Any report fails the run (halt_on_error, -fno-sanitize-recover).
 # `make sanitize SANITIZE=inputs` (what CI runs): only the code that reads untrusted input —
 # CLI, safetensors, config.json, tokenizer, outputs — i.e. the suites common_cli, ch01_tokenizer,
 # ch03_loader, common_model_flags, reliability_bad_input, and chapter03 for the bad-input script.
