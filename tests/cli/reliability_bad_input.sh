@@ -38,7 +38,8 @@ declare -A known_bug=(
 wanted() { [ -z "$only" ] || [ "$1" = "$only" ]; }
 have() { wanted "$1" && [ -x "$BIN_DIR/$1" ]; }
 declare -A missing=()
-sanitized() { ldd "$BIN_DIR/$1" 2>/dev/null | grep -q 'libasan'; }
+# (not `ldd | grep -q`: with pipefail, grep -q closing the pipe early can fail the test)
+sanitized() { [[ "$(ldd "$BIN_DIR/$1" 2>/dev/null)" == *libasan* ]]; }
 
 # expect_error CASE PATTERN PROGRAM ARGS... — runs BIN_DIR/PROGRAM ARGS with stdin closed.
 expect_error() {
