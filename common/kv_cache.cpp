@@ -6,6 +6,7 @@
 
 namespace gpt2 {
 
+// [listing:kv_cache_layouts]
 KVCache::KVCache(const Gpt2Config& config, int capacity, Layout layout)
     : layout_(layout), n_embd_(config.n_embd), capacity_(capacity > 0 ? capacity : config.n_positions) {
     if (capacity_ > config.n_positions)
@@ -29,6 +30,8 @@ void KVCache::make_room(int n) {
         }
     }
 }
+
+// [/listing]
 
 void KVCache::advance(int n) { length_ += n; }
 

@@ -1,0 +1,265 @@
+// bench.cpp — chapter 05's --bench (README step 6): naive vs cached decoding over growing
+// outputs, next to the cost model's prediction and this machine's ceiling, measured in the
+// same run. Writes the per-step times (CSV) and a plot of step time vs position (gnuplot).
+//
+// One run of N_max tokens per path, not one per length: a run of N tokens does exactly the
+// first N steps of the N_max run (same prompt, greedy, no early stop), so the time for N is
+// the sum of those first N step times. That keeps `make bench` to a few minutes.
+
+#include "cached_decode.hpp"
+
+#include "cli.hpp"
+#include "cost_model.hpp"
+#include "decode.hpp"
+#include "errors.hpp"
+#include "generation_report.hpp"
+#include "kv_cache.hpp"
+#include "paths.hpp"
+#include "report.hpp"
+#include "timing.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace chapter05 {
+
+using namespace gpt2;
+
+std::vector<int> parse_token_counts(const std::string& text, int max) {
+    std::vector<int> counts;
+    std::string word;
+    for (std::size_t i = 0; i <= text.size(); ++i) {
+        const char c = i < text.size() ? text[i] : ' ';
+        if (c == ' ' || c == ',' || c == '\t') {
+            if (!word.empty())
+                counts.push_back(static_cast<int>(parse_integer(word, "--bench-tokens", 1, std::max(1, max))));
+            word.clear();
+        } else {
+            word += c;
+        }
+    }
+    if (counts.empty()) throw UserError("--bench-tokens: give at least one count, e.g. \"16 64 256\"");
+    std::sort(counts.begin(), counts.end());
+    counts.erase(std::unique(counts.begin(), counts.end()), counts.end());
+    return counts;
+}
+
+namespace {
+
+// A progress line on stderr: rewritten in place on a terminal, every ~10% otherwise.
+class Progress {
+public:
+    Progress(std::string what, int total) : what_(std::move(what)), total_(total), tty_(isatty(2)) {}
+    void update(int done) {
+        const int tenth = total_ >= 10 ? total_ / 10 : 1;
+        if (!tty_ && done % tenth != 0 && done != total_) return;
+        const double elapsed = watch_.seconds();
+        std::fprintf(stderr, "%s%s: %d/%d tokens, %.1f s%s", tty_ ? "\r" : "", what_.c_str(), done, total_, elapsed,
+                     tty_ ? "   " : "\n");
+        if (tty_ && done == total_) std::fprintf(stderr, "\n");
+        std::fflush(stderr);
+    }
+
+private:
+    std::string what_;
+    int total_;
+    bool tty_;
+    Stopwatch watch_;
+};
+
+Generation timed_run(const char* what, const Gpt2Weights& weights, const std::vector<int>& prompt,
+                     const GenerationOptions& options, KVCache* cache) {
+    Progress progress(what, options.max_new_tokens);
+    int done = 0;
+    const TokenFn tick = [&](int) { progress.update(++done); };
+    return cache ? generate_cached(weights, prompt, options, *cache, tick) : generate_naive(weights, prompt, options, tick);
+}
+
+std::string mib(double bytes) { return format("%.1f MiB", bytes / (1024.0 * 1024.0)); }
+
+double sum_first(const std::vector<double>& values, int n) {
+    return std::accumulate(values.begin(), values.begin() + n, 0.0);
+}
+
+// The bench prompt: the user's, else the sample text's tokens repeated to `length`.
+std::vector<int> bench_prompt(const Flags& flags, const Gpt2Weights& weights, const std::optional<Tokenizer>& tokenizer) {
+    if (flags.model.prompt_given || flags.model.prompt_ids_given) return prompt_ids(flags.model, weights.config, tokenizer);
+    // Without a tokenizer: "The quick brown fox" as GPT-2 ids.
+    std::vector<int> base = tokenizer ? tokenizer->encode(flags.model.prompt) : std::vector<int>{464, 2068, 7586, 21831};
+    if (base.empty()) base = {464, 2068, 7586, 21831};
+    std::vector<int> ids;
+    while (static_cast<int>(ids.size()) < flags.bench_prompt_tokens) ids.push_back(base[ids.size() % base.size()]);
+    return ids;
+}
+
+// Prefill of `tokens` tokens into a fresh cache: best of three (after a warm-up).
+double measure_prefill(const Gpt2Weights& weights, int tokens) {
+    std::vector<int> ids(tokens);
+    for (int i = 0; i < tokens; ++i) ids[i] = (i * 7919) % weights.config.vocab_size;
+    KVCache cache(weights.config, tokens);
+    std::unique_ptr<ForwardBuffers> buffers = make_forward_buffers(weights.config, tokens);
+    arma::fvec logits;
+    double best = 1e30;
+    for (int r = 0; r < 4; ++r) {
+        cache.reset();
+        Stopwatch watch;
+        forward_cached(weights, ids, cache, *buffers, logits);
+        if (r > 0) best = std::min(best, watch.seconds());
+    }
+    return best;
+}
+
+}  // namespace
+
+int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optional<Tokenizer>& tokenizer) {
+    const Gpt2Config& config = weights.config;
+    const std::vector<int> prompt = bench_prompt(flags, weights, tokenizer);
+    check_prompt_fits(prompt, config.n_positions);
+    const int room = config.n_positions - static_cast<int>(prompt.size());
+    if (room < 1) throw UserError("--bench: the prompt fills the whole context window; use a shorter one");
+    const std::vector<int> counts = parse_token_counts(flags.bench_tokens, room);
+    const int longest = counts.back();
+    const int P = static_cast<int>(prompt.size());
+    const std::string out_dir = flags.out_dir.empty() ? default_output_dir() : flags.out_dir;
+    make_directories(out_dir);
+    const std::string csv_path = out_dir + "/ch05_bench_steps.csv", plot_path = out_dir + "/ch05_step_times.png";
+    // Refuse to clobber before spending minutes (write_output_file checks again at the end).
+    { OutputFile check_csv(csv_path, flags.force), check_plot(plot_path, flags.force); }
+
+    // 1. This machine's rates, measured now with the model's own matrices.
+    std::vector<int> widths{P};
+    for (int w = 16; w < P + longest; w *= 2)
+        if (w > P) widths.push_back(w);
+    widths.push_back(P + longest);
+    const MachineRates rates = measure_machine(weights, widths, 5, [](const std::string& what) {
+        std::fprintf(stderr, "measuring %s ...\n", what.c_str());
+    });
+    std::fprintf(stderr, "measuring a prefill of 256 tokens ...\n");
+    const int prefill_tokens = std::min(256, config.n_positions);
+    const double prefill_s = measure_prefill(weights, prefill_tokens);
+
+    // 2. The runs: greedy, no early stop, so every path does exactly `longest` steps.
+    GenerationOptions options;
+    options.max_new_tokens = longest;
+    options.sampling.temperature = 0;
+    options.stop_at_end_of_text = false;
+    const Generation cached = [&] {
+        KVCache cache(config);
+        return timed_run("cached (preallocated)", weights, prompt, options, &cache);
+    }();
+    const std::uint64_t full_cache_peak_rss = [&] {
+        KVCache full(config);  // a whole-window cache, allocated and touched: the memory target
+        return peak_rss_bytes();
+    }();
+    const Generation concat = [&] {
+        KVCache cache(config, 0, KVCache::Layout::Concat);
+        return timed_run("cached (concat)", weights, prompt, options, &cache);
+    }();
+    const Generation naive = timed_run("naive (chapter 04)", weights, prompt, options, nullptr);
+    const bool identical = naive.generated_ids == cached.generated_ids && concat.generated_ids == cached.generated_ids;
+
+    // 3. The table: each length's time is the sum of the first N steps of the run.
+    std::vector<std::vector<std::string>> rows;
+    std::string json_rows;
+    for (int n : counts) {
+        const double naive_s = sum_first(naive.step_seconds, n), cached_s = sum_first(cached.step_seconds, n);
+        const double concat_s = sum_first(concat.step_seconds, n);
+        const double predicted = predict_naive_total_s(config, P, n, rates) / predict_cached_total_s(config, P, n, rates);
+        // Cached decode vs the ceiling: the mean decode step (after the prefill) against one
+        // weight sweep. (n = 1 has no decode step.)
+        const double decode_step = n > 1 ? (cached_s - cached.step_seconds[0]) / (n - 1) : 0;
+        const double of_ceiling = decode_step > 0 ? rates.sweep_s / decode_step : 0;
+        rows.push_back({std::to_string(n), format("%.2f", naive_s), format("%.3f", cached_s), format("%.3f", concat_s),
+                        format("%.1fx", naive_s / cached_s), format("%.1fx", predicted),
+                        format("%+.0f%%", (naive_s / cached_s / predicted - 1) * 100),
+                        n > 1 ? format("%.0f%%", of_ceiling * 100) : "-"});
+        json_rows += format("%s{\"new_tokens\":%d,\"naive_s\":%s,\"cached_s\":%s,\"concat_s\":%s,\"speedup\":%s,"
+                            "\"predicted_speedup\":%s,\"cached_fraction_of_ceiling\":%s}",
+                            json_rows.empty() ? "" : ",", n, json_number(naive_s).c_str(), json_number(cached_s).c_str(),
+                            json_number(concat_s).c_str(), json_number(naive_s / cached_s).c_str(),
+                            json_number(predicted).c_str(), json_number(n > 1 ? of_ceiling : 0).c_str());
+    }
+
+    // 4. Raw per-step times (CSV) and the plot.
+    std::string csv = "step,context,naive_s,cached_s,concat_s,naive_predicted_s,cached_predicted_s\n";
+    for (int i = 0; i < longest; ++i) {
+        const int context = naive.step_context[i];
+        const double cached_predicted =
+            i == 0 ? predict_naive_step_s(config, context, rates) : predict_cached_step_s(config, context, rates);
+        csv += format("%d,%d,%.6f,%.6f,%.6f,%.6f,%.6f\n", i + 1, context, naive.step_seconds[i], cached.step_seconds[i],
+                      concat.step_seconds[i], predict_naive_step_s(config, context, rates), cached_predicted);
+    }
+    write_output_file(csv_path, csv, flags.force);
+    bool plotted = false;
+    {
+        OutputFile picture(plot_path, flags.force);
+        const std::string script = format(
+            "set terminal pngcairo size 900,560 font 'sans,10'\n"
+            "set output '%s'\n"
+            "set datafile separator ','\n"
+            "set title 'Time of each decode step vs sequence length (%s, %d-token prompt)'\n"
+            "set xlabel 'sequence length the step reads (tokens)'\n"
+            "set ylabel 'step time (ms, log scale)'\n"
+            "set logscale y\n"
+            "set key top left\n"
+            "set grid\n"
+            "plot '%s' every ::2 using 2:($3*1000) with points pt 7 ps 0.5 lc rgb '#c0392b' title 'naive (measured)', \\\n"
+            "     '' every ::2 using 2:($6*1000) with lines lw 2 lc rgb '#7b241c' title 'naive (cost model)', \\\n"
+            "     '' every ::2 using 2:($5*1000) with points pt 7 ps 0.4 lc rgb '#e67e22' title 'cached, concat (measured)', \\\n"
+            "     '' every ::2 using 2:($4*1000) with points pt 7 ps 0.5 lc rgb '#2471a3' title 'cached (measured)', \\\n"
+            "     '' every ::2 using 2:($7*1000) with lines lw 2 lc rgb '#1b4f72' title 'cached (cost model)', \\\n"
+            "     %.6f with lines dt 2 lc rgb '#555555' title 'ceiling: one weight sweep'\n",
+            picture.temp_path().c_str(), weights.is_random ? "random 124M-shaped weights" : weights.source.c_str(), P,
+            csv_path.c_str(), rates.sweep_s * 1000);
+        plotted = run_gnuplot(script, picture);  // commits the picture when gnuplot succeeded
+    }
+
+    const double cached_decode_ms = cached.new_tokens() > 1 ? cached.decode_s / (cached.new_tokens() - 1) * 1e3 : 0;
+    if (flags.model.json) {
+        std::string out = "{\"chapter\":\"05_cached_decode\",\"mode\":\"bench\",\"model\":" + json_string(weights.source) +
+                          ",\"prompt_ids\":" + json_int_array(prompt) + ",\"generated_ids\":" + json_int_array(cached.generated_ids) +
+                          ",\"identical_tokens\":" + (identical ? "true" : "false");
+        out += ",\"ceiling\":{\"sweep_s\":" + json_number(rates.sweep_s) + ",\"sweep_bytes\":" +
+               json_number(rates.sweep_bytes) + ",\"tokens_per_s\":" + json_number(rates.ceiling_tokens_per_s()) +
+               ",\"bandwidth_bytes_per_s\":" + json_number(rates.bandwidth_bytes_per_s()) + "}";
+        out += ",\"gemm\":[";
+        for (std::size_t i = 0; i < rates.gemm_tokens.size(); ++i)
+            out += format("%s{\"tokens\":%d,\"flops_per_s\":%s}", i ? "," : "", rates.gemm_tokens[i],
+                          json_number(rates.gemm_flops_per_s[i]).c_str());
+        out += "],\"prefill_256_s\":" + json_number(prefill_s) +
+               ",\"cached_decode_tokens_per_s\":" + json_number(cached.decode_tokens_per_s()) +
+               ",\"peak_rss_bytes\":" + std::to_string(full_cache_peak_rss) + ",\"rows\":[" + json_rows + "]" +
+               ",\"csv\":" + json_string(csv_path) + ",\"plot\":" + (plotted ? json_string(plot_path) : "null") + "}";
+        std::printf("%s\n", out.c_str());
+        return 0;
+    }
+    std::printf("\nnaive vs cached decoding, %d-token prompt, greedy, %s threads\n", P,
+                std::to_string(blas_threads()).c_str());
+    std::printf("%s", format_table({"new tokens", "naive s", "cached s", "concat s", "speedup", "predicted",
+                                    "vs predicted", "cached % of ceiling"},
+                                   rows)
+                          .c_str());
+    std::printf("same tokens on all three paths: %s\n", identical ? "yes" : "NO");
+    std::printf("ceiling: one matrix-vector sweep over %s of weights takes %.1f ms -> %.1f tokens/s (%.1f GB/s)\n",
+                mib(rates.sweep_bytes).c_str(), rates.sweep_s * 1e3, rates.ceiling_tokens_per_s(),
+                rates.bandwidth_bytes_per_s() / 1e9);
+    std::printf("cached decode over %d tokens: %.1f ms/token = %.1f tokens/s = %.0f%% of the ceiling\n", longest,
+                cached_decode_ms, cached.decode_tokens_per_s(),
+                cached_decode_ms > 0 ? rates.sweep_s * 1e3 / cached_decode_ms * 100 : 0.0);
+    std::printf("gemm rate (naive steps, prefill): ");
+    for (std::size_t i = 0; i < rates.gemm_tokens.size(); ++i)
+        std::printf("%s%.0f GFLOP/s at L=%d", i ? ", " : "", rates.gemm_flops_per_s[i] / 1e9, rates.gemm_tokens[i]);
+    std::printf("\nprefill of %d tokens: %.3f s (best of 3)\n", prefill_tokens, prefill_s);
+    std::printf("peak resident memory with the model and a full %d-token cache: %s\n", config.n_positions,
+                mib(full_cache_peak_rss).c_str());
+    std::printf("wrote %s\n", csv_path.c_str());
+    if (plotted) std::printf("wrote %s\n", plot_path.c_str());
+    return 0;
+}
+
+}  // namespace chapter05

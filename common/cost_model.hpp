@@ -1,0 +1,89 @@
+// cost_model.hpp — what a forward pass costs, and what this machine can do (chapters 04–05).
+//
+// Counting (README of chapter 04, step 4; d = n_embd, V = vocab, n = n_layer):
+//   a forward over L tokens, logits for the last one only (a naive decode step):
+//     weight matmuls  n · 2·L·12d²       (qkv 3d², proj d², fc 4d², mlp proj 4d², per token)
+//     attention       n · 2·2·L²·d       (scores QᵀK and the weighted sum, every head)
+//     output head     2·d·V              (one column: a matrix-VECTOR product)
+//   one cached step at context L (one new token attending over L cached tokens):
+//     weight matmuls  n · 2·12d²   and every weight byte read once: a decode step is a
+//     attention       n · 2·2·L·d        sweep over the whole model (~0.5 GB for 124M)
+//     cache reads     n · 2·L·d floats
+//
+// Predictions come from rates MEASURED on this machine in the same run:
+//   gemm rate   FLOP/s of the model's own weight matrices times a (d, L) block, per L —
+//               what a naive step (and the prefill) runs at: compute-bound;
+//   sweep       seconds of one matrix-vector product over every weight a decode step reads
+//               (each layer's four matrices + the output projection) — the CEILING of cached
+//               decoding: it cannot go faster than streaming the weights from memory once;
+//   elementwise seconds per GELU (one tanh) and per softmax entry (one exp), timed on the
+//               model's own gelu_in_place / masked_softmax: not FLOPs a matrix unit does, but
+//               a naive step evaluates 4d·L of the first and ~L²/2 per head of the second.
+#pragma once
+
+#include "gpt2_config.hpp"
+#include "gpt2_weights.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace gpt2 {
+
+struct StepCost {
+    double matmul_flops = 0;     // weight matrices × activations
+    double attention_flops = 0;  // scores and weighted sums over the context
+    double head_flops = 0;       // the output projection (last position only)
+    double gelu_evals = 0;       // tanh evaluations (4d per token per layer)
+    double softmax_evals = 0;    // exp evaluations (visible scores, every head and layer)
+    double weight_bytes = 0;     // weights that must be read (every matrix, once)
+    double cache_bytes = 0;      // K, V read from the cache (cached steps only)
+    double flops() const { return matmul_flops + attention_flops + head_flops; }
+};
+
+// A forward over `tokens` positions that keeps only the last position's logits.
+StepCost naive_step_cost(const Gpt2Config& config, int tokens);
+// One new token at position context−1, attending over `context` cached tokens.
+StepCost cached_step_cost(const Gpt2Config& config, int context);
+// Bytes of every weight a decode step reads once: each layer's four matrices and biases,
+// the LayerNorms, and the output projection (V × d). ~497 MB for GPT-2 small.
+double decode_weight_bytes(const Gpt2Config& config);
+
+struct MachineRates {
+    double sweep_s = 0;                 // one gemv sweep over every weight (best of the repeats)
+    double sweep_bytes = 0;             // bytes that sweep reads
+    std::vector<int> gemm_tokens;       // widths L the gemm rate was measured at
+    std::vector<double> gemm_flops_per_s;
+    double gelu_s = 0;                  // seconds per GELU element
+    double softmax_s = 0;               // seconds per visible softmax entry
+
+    double bandwidth_bytes_per_s() const { return sweep_bytes / sweep_s; }
+    double ceiling_tokens_per_s() const { return 1.0 / sweep_s; }
+    // The measured gemm rate at width L (interpolated in log L between measured widths).
+    double gemm_rate(int tokens) const;
+};
+
+// Measures both rates with the model's own matrices. `repeats` runs of each, best kept (the
+// machine's capability; other programs only ever slow a run down). `progress` (may be empty)
+// is told what is being measured.
+MachineRates measure_machine(const Gpt2Weights& weights, const std::vector<int>& gemm_tokens, int repeats = 5,
+                             const std::function<void(const std::string&)>& progress = {});
+// Just the ceiling sweep: seconds of one matrix-vector pass over every decode weight.
+double measure_decode_sweep(const Gpt2Weights& weights, int repeats = 5);
+
+// Predicted seconds, from counts and measured rates. The parts, for the lessons' tables:
+struct StepTime {
+    double matmul_s = 0, head_s = 0, elementwise_s = 0, memory_s = 0;
+    double total() const { return matmul_s + head_s + elementwise_s + memory_s; }
+};
+StepTime predict_naive_step(const Gpt2Config& config, int tokens, const MachineRates& rates);
+StepTime predict_cached_step(const Gpt2Config& config, int context, const MachineRates& rates);
+double predict_naive_step_s(const Gpt2Config& config, int tokens, const MachineRates& rates);
+double predict_cached_step_s(const Gpt2Config& config, int context, const MachineRates& rates);
+// A whole generation of `new_tokens` after a `prompt`-token prompt:
+//   naive  = Σ_{i<N} naive_step(P + i)
+//   cached = prefill (= naive_step(P)) + Σ_{1≤i<N} cached_step(P + i)
+double predict_naive_total_s(const Gpt2Config& config, int prompt, int new_tokens, const MachineRates& rates);
+double predict_cached_total_s(const Gpt2Config& config, int prompt, int new_tokens, const MachineRates& rates);
+
+}  // namespace gpt2

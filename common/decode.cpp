@@ -1,0 +1,136 @@
+#include "decode.hpp"
+
+#include "errors.hpp"
+#include "report.hpp"
+#include "timing.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace gpt2 {
+
+double Generation::decode_tokens_per_s() const {
+    const int decoded = new_tokens() - 1;  // the first token came from the prefill
+    return decoded > 0 && decode_s > 0 ? decoded / decode_s : 0.0;
+}
+
+std::string Generation::stop_message() const {
+    switch (stop) {
+        case StopReason::EndOfText:
+            return "stopped: the model emitted <|endoftext|> (id 50256)";
+        case StopReason::ContextWindow:
+            return format("stopped: the sequence filled the %d-token context window (%zu prompt + %d new); "
+                          "GPT-2's positions are learned, it cannot go further",
+                          window, prompt_ids.size(), new_tokens());
+        case StopReason::MaxNewTokens:
+        default:
+            return format("stopped: generated the %d new tokens asked for (-n)", new_tokens());
+    }
+}
+
+void check_prompt_fits(const std::vector<int>& prompt, int window) {
+    if (prompt.empty()) throw UserError("the prompt is empty; give some text with -p or ids with --prompt-ids");
+    if (static_cast<int>(prompt.size()) > window)
+        throw UserError(format("the prompt has %zu tokens, more than the %d-token context window; shorten it",
+                               prompt.size(), window));
+}
+
+// [listing:generation_loop]
+Generation generate(const std::vector<int>& prompt, int window, const GenerationOptions& options,
+                    const NextLogitsFn& next_logits, const TokenFn& on_token) {
+    check_prompt_fits(prompt, window);
+    if (options.max_new_tokens < 0)
+        throw UserError(format("max new tokens must be >= 0; got %d", options.max_new_tokens));
+
+    Generation run;
+    run.prompt_ids = prompt;
+    run.window = window;
+    Sampler sampler(options.sampling);
+    std::vector<int> sequence = prompt;  // prompt + generated: what the model has seen
+    sequence.reserve(window);            // no reallocation inside the loop
+    arma::fvec logits;                   // (vocab), written by next_logits
+    int unseen = static_cast<int>(prompt.size());  // tokens next_logits has not been given yet
+
+    while (true) {
+        // Three ways to stop: enough tokens, the window is full, or <|endoftext|> (below).
+        if (run.new_tokens() >= options.max_new_tokens) break;
+        if (static_cast<int>(sequence.size()) >= window) {
+            run.stop = StopReason::ContextWindow;
+            break;
+        }
+        Stopwatch step;
+        next_logits(sequence, unseen, logits);  // naive: the whole sequence; cached: `unseen` tokens
+        const double forward_s = step.seconds();
+        const int token = sampler.next(logits);
+        const double step_s = step.seconds();
+
+        if (run.generated_ids.empty()) {
+            run.prefill_s = forward_s;
+            run.time_to_first_token_s = step_s;
+        } else {
+            run.decode_s += step_s;
+        }
+        run.step_context.push_back(static_cast<int>(sequence.size()));
+        run.step_seconds.push_back(step_s);
+        if (options.capture_logits) run.step_logits.push_back(logits);
+
+        sequence.push_back(token);
+        run.generated_ids.push_back(token);
+        unseen = 1;
+        if (on_token) on_token(token);  // stream it (outside the timed region)
+        if (options.stop_at_end_of_text && token == END_OF_TEXT_ID) {
+            run.stop = StopReason::EndOfText;
+            break;
+        }
+    }
+    return run;
+}
+// [/listing]
+
+// [listing:naive_step]
+Generation generate_naive(const Gpt2Weights& weights, const std::vector<int>& prompt,
+                          const GenerationOptions& options, const TokenFn& on_token) {
+    // Chapter 04: no memory between steps. Every step re-reads the WHOLE sequence with the
+    // batched (gemm) forward pass of chapter 03 and keeps only the last column's logits.
+    NextLogitsFn full_forward = [&weights](const std::vector<int>& sequence, int /*n_new*/, arma::fvec& logits) {
+        logits = forward_last(weights, sequence);  // (vocab)
+    };
+    return generate(prompt, weights.config.n_positions, options, full_forward, on_token);
+}
+// [/listing]
+
+// [listing:cached_step]
+void cached_next_logits(const Gpt2Weights& weights, const std::vector<int>& sequence, int n_new, KVCache& cache,
+                        ForwardBuffers& buffers, std::vector<int>& new_ids, arma::fvec& logits) {
+    // [exercise:kv_attend] see chapters/05_cached_decode/README.md, step 3
+    // The cache must hold exactly the tokens before the new ones: their keys and values are
+    // what the new tokens attend over. (A stale cache would silently mix two sequences.)
+    if (cache.length() != static_cast<int>(sequence.size()) - n_new)
+        throw std::logic_error(format("the KV cache holds %d tokens but the sequence has %zu, %d of them new",
+                                      cache.length(), sequence.size(), n_new));
+    // Feed only the new tokens (the whole prompt at prefill, then the one just sampled):
+    // forward_cached appends their K, V to the cache and attends over every cached column.
+    new_ids.assign(sequence.end() - n_new, sequence.end());
+    forward_cached(weights, new_ids, cache, buffers, logits);
+    // [/exercise]
+}
+// [/listing]
+
+Generation generate_cached(const Gpt2Weights& weights, const std::vector<int>& prompt,
+                           const GenerationOptions& options, KVCache& cache, const TokenFn& on_token) {
+    if (cache.length() != 0)
+        throw std::logic_error("generate_cached: the KV cache still holds a previous sequence; call reset() first");
+    const int window = std::min(weights.config.n_positions, cache.capacity());
+    check_prompt_fits(prompt, window);  // before allocating anything
+    // Allocated once, before the loop: the buffers for the largest chunk (the prompt).
+    std::unique_ptr<ForwardBuffers> buffers = make_forward_buffers(weights.config, static_cast<int>(prompt.size()));
+    std::vector<int> new_ids;
+    new_ids.reserve(prompt.size());
+    NextLogitsFn cached_forward = [&](const std::vector<int>& sequence, int n_new, arma::fvec& logits) {
+        cached_next_logits(weights, sequence, n_new, cache, *buffers, new_ids, logits);
+    };
+    return generate(prompt, window, options, cached_forward, on_token);
+}
+
+}  // namespace gpt2

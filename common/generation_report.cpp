@@ -1,0 +1,83 @@
+#include "generation_report.hpp"
+
+#include "errors.hpp"
+#include "report.hpp"
+
+#include <cstdio>
+
+namespace gpt2 {
+
+void TokenPrinter::prompt(const std::vector<int>& ids) const {
+    if (tokenizer_) {
+        const std::string text = tokenizer_->decode(ids);
+        std::fwrite(text.data(), 1, text.size(), stdout);
+    } else {
+        for (int id : ids) std::printf("[%d]", id);
+    }
+    std::fflush(stdout);
+}
+
+void TokenPrinter::token(int id) const {
+    if (tokenizer_) {
+        const std::string text = tokenizer_->decode({id});
+        std::fwrite(text.data(), 1, text.size(), stdout);
+    } else {
+        std::printf(" [%d]", id);
+    }
+    std::fflush(stdout);  // one token at a time, as it is produced
+}
+
+void TokenPrinter::end() const {
+    std::printf("\n");
+    std::fflush(stdout);
+}
+
+std::optional<Tokenizer> load_tokenizer_if_possible(const ModelFlags& flags, bool text_prompt_needed) {
+    std::optional<Tokenizer> tokenizer;
+    try {
+        tokenizer.emplace(Tokenizer::load(flags.vocab_dir));
+    } catch (const UserError& e) {
+        if (!flags.prompt_ids_given && (text_prompt_needed || flags.prompt_given)) throw;
+        std::fprintf(stderr, "warning: %s; printing token ids instead of text\n", e.what());
+    }
+    return tokenizer;
+}
+
+std::vector<int> prompt_ids(const ModelFlags& flags, const Gpt2Config& config, const std::optional<Tokenizer>& tokenizer) {
+    return tokenizer ? resolve_prompt(flags, config, *tokenizer) : resolve_prompt(flags, config);
+}
+
+std::string decode_text(const Tokenizer* tokenizer, const std::vector<int>& ids) {
+    return tokenizer ? tokenizer->decode(ids) : std::string();
+}
+
+const char* stop_reason_name(StopReason reason) {
+    switch (reason) {
+        case StopReason::EndOfText: return "end_of_text";
+        case StopReason::ContextWindow: return "context_window";
+        case StopReason::MaxNewTokens:
+        default: return "max_new_tokens";
+    }
+}
+
+std::string generation_json_fields(const Generation& run, const Tokenizer* tokenizer, const SamplingSettings& sampling) {
+    std::string out;
+    out += "\"prompt_ids\":" + json_int_array(run.prompt_ids);
+    out += ",\"generated_ids\":" + json_int_array(run.generated_ids);
+    out += ",\"text\":" + json_string(decode_text(tokenizer, run.generated_ids));
+    out += ",\"prompt_text\":" + json_string(decode_text(tokenizer, run.prompt_ids));
+    out += std::string(",\"stop_reason\":\"") + stop_reason_name(run.stop) + "\"";
+    out += ",\"stop_message\":" + json_string(run.stop_message());
+    out += ",\"sampling\":{\"greedy\":" + std::string(sampling.greedy() ? "true" : "false") +
+           ",\"temperature\":" + json_number(sampling.temperature) + ",\"top_k\":" + std::to_string(sampling.top_k) +
+           ",\"top_p\":" + json_number(sampling.top_p) + ",\"seed\":" + std::to_string(sampling.seed) + "}";
+    double total = run.time_to_first_token_s + run.decode_s;
+    out += ",\"timing\":{\"prefill_s\":" + json_number(run.prefill_s) + ",\"decode_s\":" + json_number(run.decode_s) +
+           ",\"new_tokens\":" + std::to_string(run.new_tokens()) +
+           ",\"decode_tokens_per_s\":" + json_number(run.decode_tokens_per_s()) +
+           ",\"time_to_first_token_s\":" + json_number(run.time_to_first_token_s) +
+           ",\"total_s\":" + json_number(total) + "}";
+    return out;
+}
+
+}  // namespace gpt2

@@ -1,0 +1,48 @@
+// generation_report.hpp — showing a generation: tokens streamed as they come, and the
+// --json object both decode chapters print (one object on stdout, nothing else there).
+#pragma once
+
+#include "decode.hpp"
+#include "json_out.hpp"  // json_string, json_number, json_int_array
+#include "model_flags.hpp"
+#include "tokenizer.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gpt2 {
+
+// Streams a generation to stdout: the prompt first, then every token the moment it is
+// chosen (flushed, so you watch the speed). Without a tokenizer it prints ids: " [15496]".
+class TokenPrinter {
+public:
+    explicit TokenPrinter(const Tokenizer* tokenizer) : tokenizer_(tokenizer) {}
+    void prompt(const std::vector<int>& ids) const;
+    void token(int id) const;
+    void end() const;  // a final newline
+
+private:
+    const Tokenizer* tokenizer_;
+};
+
+// The tokenizer from --vocab-dir. When it cannot be loaded but the prompt came as
+// --prompt-ids, the chapters still run (printing ids) after a one-line warning on stderr;
+// with a text prompt the error is the user's to fix (`make setup`) — unless the caller can do
+// without one (text_prompt_needed = false: chapter 05's --bench falls back to fixed ids).
+std::optional<Tokenizer> load_tokenizer_if_possible(const ModelFlags& flags, bool text_prompt_needed = true);
+// The prompt as ids (resolve_prompt with the tokenizer we hold, if any).
+std::vector<int> prompt_ids(const ModelFlags& flags, const Gpt2Config& config, const std::optional<Tokenizer>& tokenizer);
+
+// Text of ids, or "" without a tokenizer.
+std::string decode_text(const Tokenizer* tokenizer, const std::vector<int>& ids);
+
+// The fields every decode chapter's --json has, without braces:
+//   "prompt_ids", "generated_ids", "text" (the generated continuation), "prompt_text",
+//   "stop_reason", "sampling", "timing": {prefill_s, decode_s, new_tokens,
+//   decode_tokens_per_s, time_to_first_token_s, total_s}
+std::string generation_json_fields(const Generation& run, const Tokenizer* tokenizer, const SamplingSettings& sampling);
+// "max_new_tokens" | "end_of_text" | "context_window"
+const char* stop_reason_name(StopReason reason);
+
+}  // namespace gpt2

@@ -1,0 +1,252 @@
+// Checks for chapter 05 (cached decoding): the KV cache changes the speed and nothing else.
+//
+// The first checks are the equivalence tests (as LLMs-from-scratch's kv-cache tests.py):
+// cached and naive decoding emit the same tokens and nearly the same logits, on tiny models,
+// up to the full context window. Then what the cache holds, and the reference continuations
+// from the independent numpy implementation (tests/reference/, see its README).
+//
+// Where expected values come from: naive decoding (chapter 04, itself checked against the
+// numpy reference), a layer-0 key/value computed by hand from the weights in this file, the
+// numpy reference continuations, and FACTS figures (72 MiB for GPT-2 small's 1024-token fp32
+// cache, as ggml's gpt-2 example prints; ~44 GFLOP for a 256-token prefill).
+#include "cost_model.hpp"
+#include "decode.hpp"
+#include "errors.hpp"
+#include "gpt2_model.hpp"
+#include "kv_cache.hpp"
+#include "paths.hpp"
+#include "decode_references.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using namespace gpt2;
+
+namespace {
+
+const char* kStep = "see chapters/05_cached_decode/README.md, step 3 (the cached step)";
+
+// The tiny fixture model (data/fixtures/tiny_gpt2: 2 layers, 4 heads, n_embd 32, a 64-token
+// window, 384 tokens), read by the real loader — so "up to the full context window" is cheap.
+const Gpt2Weights& fixture() {
+    static const Gpt2Weights weights = load_gpt2(project_root() + "/data/fixtures/tiny_gpt2");
+    return weights;
+}
+
+// A random GPT-2 with a window of n_positions (for the capacity checks).
+Gpt2Weights tiny_random_model(int n_positions) {
+    Gpt2Config config;
+    config.n_layer = 2;
+    config.n_head = 2;
+    config.n_embd = 16;
+    config.n_positions = n_positions;
+    config.vocab_size = 64;
+    return random_gpt2(config, 7);
+}
+
+GenerationOptions options_for(int max_new, double temperature, int top_k, double top_p, std::uint64_t seed) {
+    GenerationOptions options;
+    options.max_new_tokens = max_new;
+    options.sampling.temperature = temperature;
+    options.sampling.top_k = top_k;
+    options.sampling.top_p = top_p;
+    options.sampling.seed = seed;
+    options.stop_at_end_of_text = false;
+    options.capture_logits = true;
+    return options;
+}
+
+// Same tokens, and per-step logits within `tolerance`; says which step went wrong.
+void check_same_generation(const Generation& naive, const Generation& cached, float tolerance) {
+    REQUIRE(naive.new_tokens() == cached.new_tokens());
+    for (int i = 0; i < naive.new_tokens(); ++i) {
+        const float diff = arma::abs(naive.step_logits[i] - cached.step_logits[i]).max();
+        INFO("step " << i + 1 << " (sequence length " << naive.step_context[i] << "): max |logit diff| = " << diff
+                     << "; " << kStep);
+        CHECK(diff <= tolerance);
+        REQUIRE(naive.generated_ids[i] == cached.generated_ids[i]);
+    }
+}
+
+// The first layer's K and V for `ids`, computed here from the weights: x = wte + wpe,
+// ln_1, then the k and v rows of c_attn. (n_embd, T) each.
+void layer0_keys_values(const Gpt2Weights& w, const std::vector<int>& ids, arma::fmat& k, arma::fmat& v) {
+    const int d = w.config.n_embd, T = static_cast<int>(ids.size());
+    arma::fmat x(d, T), h(d, T);
+    for (int t = 0; t < T; ++t) x.col(t) = w.wte.col(ids[t]) + w.wpe.col(t);
+    layer_norm(x, w.layers[0].ln_1_weight, w.layers[0].ln_1_bias, w.config.layer_norm_epsilon, h);
+    const arma::fmat& qkv_w = w.layers[0].attn_qkv_weight;  // (3d, d), rows [q | k | v]
+    const arma::fvec& qkv_b = w.layers[0].attn_qkv_bias;
+    k = qkv_w.rows(d, 2 * d - 1) * h;
+    k.each_col() += qkv_b.subvec(d, 2 * d - 1);
+    v = qkv_w.rows(2 * d, 3 * d - 1) * h;
+    v.each_col() += qkv_b.subvec(2 * d, 3 * d - 1);
+}
+
+}  // namespace
+
+TEST_SUITE("ch05_cached_decode") {
+
+TEST_CASE("cached decoding emits the same tokens as naive decoding, greedy, up to the full window") {
+    const Gpt2Weights& w = fixture();
+    const std::vector<int> prompt{3, 14, 15, 92, 65};
+    const GenerationOptions options = options_for(1000, 0.0, 0, 1.0, 1);
+    const Generation naive = generate_naive(w, prompt, options);
+    KVCache cache(w.config);
+    const Generation cached = generate_cached(w, prompt, options, cache);
+    CHECK(naive.stop == StopReason::ContextWindow);
+    CHECK(cached.stop == StopReason::ContextWindow);
+    CHECK(cached.new_tokens() == w.config.n_positions - static_cast<int>(prompt.size()));
+    CHECK(cache.length() == w.config.n_positions - 1);  // the last token is never fed back
+    check_same_generation(naive, cached, 1e-5f);
+}
+
+TEST_CASE("cached decoding emits the same tokens as naive decoding with seeded top-k / top-p sampling") {
+    const Gpt2Weights& w = fixture();
+    const std::vector<int> prompt{1, 2, 3};
+    for (std::uint64_t seed : {1u, 2u, 3u}) {
+        const GenerationOptions options = options_for(1000, 1.0, 20, 0.9, seed);
+        const Generation naive = generate_naive(w, prompt, options);
+        KVCache cache(w.config);
+        const Generation cached = generate_cached(w, prompt, options, cache);
+        INFO("seed " << seed);
+        CHECK(cached.stop == StopReason::ContextWindow);
+        check_same_generation(naive, cached, 1e-5f);
+    }
+}
+
+TEST_CASE("the concatenating cache gives the same tokens as the preallocated one") {
+    const Gpt2Weights& w = fixture();
+    const GenerationOptions options = options_for(20, 0.8, 10, 0.95, 5);
+    KVCache preallocated(w.config), concat(w.config, 0, KVCache::Layout::Concat);
+    const Generation a = generate_cached(w, {5, 6, 7}, options, preallocated);
+    const Generation b = generate_cached(w, {5, 6, 7}, options, concat);
+    check_same_generation(a, b, 0.0f);
+    CHECK(concat.length() == preallocated.length());
+    CHECK(concat.bytes() == concat.bytes_in_use());  // it holds exactly what it stores
+    CHECK(preallocated.bytes() > preallocated.bytes_in_use());
+}
+
+TEST_CASE("after prefill the cache holds exactly the keys and values of a full forward") {
+    INFO(kStep);
+    const Gpt2Weights& w = fixture();
+    const std::vector<int> prompt{7, 3, 300, 12, 0, 41};
+    const int T = static_cast<int>(prompt.size()), d = w.config.n_embd;
+    KVCache cache(w.config);
+    std::unique_ptr<ForwardBuffers> buffers = make_forward_buffers(w.config, T);
+    arma::fvec logits;
+    forward_cached(w, prompt, cache, *buffers, logits);
+    CHECK(cache.length() == T);
+    arma::fmat k, v;
+    layer0_keys_values(w, prompt, k, v);
+    const float k_diff = arma::abs(cache.keys(0).cols(0, T - 1) - k).max();
+    const float v_diff = arma::abs(cache.values(0).cols(0, T - 1) - v).max();
+    INFO("layer 0: max |K diff| " << k_diff << ", max |V diff| " << v_diff);
+    CHECK(k_diff < 1e-5f);
+    CHECK(v_diff < 1e-5f);
+    // Every layer: the K and V rows of the full forward's q|k|v (chapter 03's trace).
+    std::vector<arma::fmat> qkv(w.config.n_layer);
+    const TraceFn capture = [&](const std::string& stage, const arma::fmat& value) {
+        for (int l = 0; l < w.config.n_layer; ++l)
+            if (stage == "h" + std::to_string(l) + ".attn.qkv") qkv[l] = value;  // (3d, T)
+    };
+    const arma::fmat full = forward(w, prompt, &capture);  // (vocab, T)
+    for (int l = 0; l < w.config.n_layer; ++l) {
+        INFO("layer " << l);
+        REQUIRE(qkv[l].n_cols == static_cast<arma::uword>(T));
+        CHECK(arma::abs(cache.keys(l).cols(0, T - 1) - qkv[l].rows(d, 2 * d - 1)).max() < 1e-5f);
+        CHECK(arma::abs(cache.values(l).cols(0, T - 1) - qkv[l].rows(2 * d, 3 * d - 1)).max() < 1e-5f);
+    }
+    // Columns past the length stay untouched (zero): nothing was written beyond the prompt.
+    CHECK(arma::abs(cache.keys(1).cols(T, w.config.n_positions - 1)).max() == 0.0f);
+    // And the logits are the full forward's last column.
+    CHECK(arma::abs(full.col(T - 1) - logits).max() < 1e-5f);
+}
+
+TEST_CASE("prefill in one chunk equals prefill token by token") {
+    INFO(kStep);
+    const Gpt2Weights& w = fixture();
+    const std::vector<int> prompt{9, 8, 7, 6, 5, 4, 3, 2};
+    const int T = static_cast<int>(prompt.size());
+    KVCache chunk(w.config), one_by_one(w.config);
+    std::unique_ptr<ForwardBuffers> buffers = make_forward_buffers(w.config, T);
+    arma::fvec logits_chunk, logits_step;
+    forward_cached(w, prompt, chunk, *buffers, logits_chunk);
+    for (int id : prompt) forward_cached(w, {id}, one_by_one, *buffers, logits_step);
+    REQUIRE(one_by_one.length() == T);
+    for (int l = 0; l < chunk.n_layer(); ++l) {
+        INFO("layer " << l);
+        CHECK(arma::abs(chunk.keys(l).cols(0, T - 1) - one_by_one.keys(l).cols(0, T - 1)).max() < 1e-5f);
+        CHECK(arma::abs(chunk.values(l).cols(0, T - 1) - one_by_one.values(l).cols(0, T - 1)).max() < 1e-5f);
+    }
+    CHECK(arma::abs(logits_chunk - logits_step).max() < 1e-5f);
+}
+
+TEST_CASE("reset() makes a second generation identical to the first") {
+    const Gpt2Weights& w = fixture();
+    const GenerationOptions options = options_for(25, 0.9, 0, 0.9, 11);
+    KVCache cache(w.config);
+    const Generation first = generate_cached(w, {1, 2, 3}, options, cache);
+    // Without reset the cache still holds the first sequence: refused, not silently mixed.
+    CHECK_THROWS(generate_cached(w, {1, 2, 3}, options, cache));
+    cache.reset();
+    CHECK(cache.length() == 0);
+    const Generation second = generate_cached(w, {1, 2, 3}, options, cache);
+    check_same_generation(first, second, 0.0f);
+}
+
+TEST_CASE("cached decoding reproduces the reference greedy continuations, logits included") {
+    INFO("reference: tests/reference/<fixture>.json, field greedy (numpy, independent); " << kStep);
+    const std::vector<decode_references::GreedyReference> refs = decode_references::greedy_references();
+    REQUIRE_MESSAGE(!refs.empty(), "no greedy references in tests/reference/ (make fixtures writes them)");
+    for (const decode_references::GreedyReference& ref : refs) {
+        const Gpt2Weights weights = load_gpt2(ref.model_path);
+        const GenerationOptions options = options_for(1000, 0.0, 0, 1.0, 1);
+        KVCache cache(weights.config);
+        const Generation run = generate_cached(weights, ref.prompt, options, cache);
+        INFO("fixture " << ref.name);
+        CHECK(run.stop == StopReason::ContextWindow);
+        REQUIRE(run.generated_ids.size() == ref.continuation.size());
+        for (std::size_t k = 0; k < ref.continuation.size(); ++k) {
+            const float diff = arma::abs(run.step_logits[k] - ref.step_logits[k]).max();
+            INFO("step " << k + 1 << ": max |logit - reference| = " << diff);
+            CHECK(diff <= ref.tolerance);
+            REQUIRE(run.generated_ids[k] == ref.continuation[k]);
+        }
+    }
+}
+
+TEST_CASE("the cache refuses to grow past its capacity or the model's window") {
+    const Gpt2Weights w = tiny_random_model(8);
+    CHECK_THROWS_AS(KVCache(w.config, 9), UserError);
+    KVCache cache(w.config, 4);
+    cache.make_room(4);
+    cache.advance(4);
+    CHECK_THROWS_WITH_AS(cache.make_room(1), doctest::Contains("context window"), UserError);
+    // generate_cached holds the run to the smaller cache: it stops there and says so.
+    cache.reset();
+    const Generation run = generate_cached(w, {1, 2}, options_for(10, 0, 0, 1, 1), cache);
+    CHECK(run.new_tokens() == 2);
+    CHECK(run.stop == StopReason::ContextWindow);
+}
+
+TEST_CASE("GPT-2 small's full cache is 72 MiB, as ggml's gpt-2 example prints") {
+    KVCache cache(gpt2_small_config());
+    CHECK(cache.bytes() == 75497472ULL);  // 2 × 12 layers × 768 × 1024 tokens × 4 bytes
+    CHECK(cache.bytes_in_use() == 0);
+}
+
+TEST_CASE("the cost model counts what FACTS.md states for GPT-2 small") {
+    const Gpt2Config c = gpt2_small_config();
+    // ~494.6 MB of weights a decode step reads (FACTS: "~494.6 MB").
+    CHECK(decode_weight_bytes(c) / 1e6 == doctest::Approx(494.6).epsilon(0.002));
+    // a 256-token prefill is ~44 GFLOP of matrix products (FACTS).
+    CHECK(naive_step_cost(c, 256).matmul_flops / 1e9 == doctest::Approx(44).epsilon(0.02));
+    // Naive work grows with L, cached work barely (only the attention term).
+    CHECK(naive_step_cost(c, 512).flops() > 2 * naive_step_cost(c, 256).flops());
+    CHECK(cached_step_cost(c, 512).flops() < 1.01 * cached_step_cost(c, 256).flops() + 1e8);
+}
+
+}  // TEST_SUITE
