@@ -15,6 +15,8 @@
 SHELL := /bin/bash
 .SUFFIXES:
 .DELETE_ON_ERROR:
+# Objects made by the pattern rules are kept (not "intermediate"), so rebuilds are incremental.
+.SECONDARY:
 
 BUILD    ?= build
 CXX      ?= g++
@@ -36,6 +38,7 @@ LDLIBS_ALL   := -larmadillo -lpcre2-8 -ldl -pthread
 RELEASE_FLAGS := -O3 -march=native -DNDEBUG -DARMA_NO_DEBUG
 TEST_FLAGS    := -O2 -g
 DEBUG_FLAGS   := -O0 -g
+SANITIZE_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 EXTRA_FLAGS   ?=
 
 # --- how one source becomes an object, for each of the three builds ---------------------
@@ -52,6 +55,7 @@ endef
 $(eval $(call build_mode,release,$(RELEASE_FLAGS)))
 $(eval $(call build_mode,test,$(TEST_FLAGS)))
 $(eval $(call build_mode,debug,$(DEBUG_FLAGS)))
+$(eval $(call build_mode,sanitize,$(SANITIZE_FLAGS)))
 
 # --- chapters: one pattern rule builds ./chapterNN from chapters/NN_*/*.cpp ---------------
 chapter_objs = $(patsubst %.cpp,$(BUILD)/$(2)/%.o,$(wildcard chapters/$(1)_*/*.cpp))
@@ -60,6 +64,9 @@ chapter_objs = $(patsubst %.cpp,$(BUILD)/$(2)/%.o,$(wildcard chapters/$(1)_*/*.c
 # (the debug rule comes first: for build/debug/chapterNN both rules match with equal stems)
 $(BUILD)/debug/chapter%: $$(call chapter_objs,$$*,debug) $(BUILD)/debug/libcommon.a
 	$(CXX) $(CXXFLAGS_ALL) $(DEBUG_FLAGS) $(EXTRA_FLAGS) $(filter %.o,$^) $(BUILD)/debug/libcommon.a $(LDLIBS_ALL) -o $@
+
+$(BUILD)/sanitize/chapter%: $$(call chapter_objs,$$*,sanitize) $(BUILD)/sanitize/libcommon.a
+	$(CXX) $(CXXFLAGS_ALL) $(SANITIZE_FLAGS) $(EXTRA_FLAGS) $(filter %.o,$^) $(BUILD)/sanitize/libcommon.a $(LDLIBS_ALL) -o $@
 
 chapter%: $$(call chapter_objs,$$*,release) $(BUILD)/release/libcommon.a
 	@test -n "$(wildcard chapters/$*_*/main.cpp)" || { echo "make: there is no chapter $* (chapters: $(CHAPTER_NUMS))" >&2; exit 2; }
@@ -111,20 +118,36 @@ gpt2 gpt2-medium gpt2-large gpt2-xl:
 fixtures:
 	@bash tests/tools/make_fixtures.sh
 
+# The book (docs/README.md): docs/site/index.html + one page per chapter; CH=NN builds one.
 docs:
-	@echo "make docs: the book site arrives with issue 6 (not built yet)"
+	@bash docs/build.sh $(CH)
 
-docs-check:
-	@echo "make docs-check: arrives with issue 6 (not built yet)"
+docs-check: docs
+	@bash docs/check/check.sh
 
+# A copy of the project in build/exercise/NN/ with chapter NN's exercise bodies stubbed.
 exercise:
-	@echo "make exercise: arrives with issue 6 (not built yet)"
+	@test -n "$(CH)" || { echo "make exercise: say which chapter, e.g. make exercise CH=05" >&2; exit 2; }
+	@bash docs/tools/exercise.sh $(if $(FORCE),--force) "$(CH)" $(EX)
 
-sanitize:
-	@echo "make sanitize: arrives with issue 7 (not built yet)"
+# AddressSanitizer + UndefinedBehaviorSanitizer: the test runner and every chapter, built in
+# $(BUILD)/sanitize/, then the whole doctest suite and the bad-input script under them.
+# Any report fails the run (halt_on_error, -fno-sanitize-recover).
+SANITIZE_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:allocator_may_return_null=1:max_allocation_size_mb=8192 \
+                UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+$(BUILD)/sanitize/run_tests: $(patsubst %.cpp,$(BUILD)/sanitize/%.o,$(TEST_SRCS)) $(BUILD)/sanitize/libcommon.a
+	$(CXX) $(CXXFLAGS_ALL) $(SANITIZE_FLAGS) $(EXTRA_FLAGS) $^ $(LDLIBS_ALL) -o $@
 
+sanitize: setup
+	@$(MAKE) --no-print-directory $(BUILD)/sanitize/run_tests $(addprefix $(BUILD)/sanitize/chapter,$(CHAPTER_NUMS))
+	$(SANITIZE_ENV) $(BUILD)/sanitize/run_tests
+	$(SANITIZE_ENV) BIN_DIR=$(BUILD)/sanitize bash tests/cli/reliability_bad_input.sh
+
+# libFuzzer (clang): every tests/fuzz/fuzz_*.cpp for FUZZ_SECONDS each; corpus in $(BUILD)/fuzz/.
+FUZZ_SECONDS ?= 60
 fuzz:
-	@echo "make fuzz: arrives with issue 7 (not built yet)"
+	@bash data/setup/install_packages.sh clang libclang-rt-14-dev
+	@bash tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD) $(CHAPTER_BINS)

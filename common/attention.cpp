@@ -115,6 +115,12 @@ void causal_attention_heads(const arma::fmat& Q, int n_embd, int n_head, int fir
     const int T = static_cast<int>(Q.n_cols);
     const int n_keys = first_position + T;
     const int head_dim = n_embd / n_head;
+    // BLAS gets raw pointers below, so check the shapes here (a bug, not a user error).
+    if (Q.n_rows < static_cast<arma::uword>(n_embd) || K.n_rows != V.n_rows || K.n_rows < static_cast<arma::uword>(n_embd) ||
+        K.n_cols < static_cast<arma::uword>(n_keys) || V.n_cols < static_cast<arma::uword>(n_keys) || n_embd % n_head != 0)
+        throw std::logic_error("causal_attention_heads: shapes do not fit (Q " + std::to_string(Q.n_rows) + " rows, K " +
+                               std::to_string(K.n_rows) + "x" + std::to_string(K.n_cols) + ", " +
+                               std::to_string(n_keys) + " keys needed)");
     if (scratch.n_elem < static_cast<arma::uword>(n_keys) * T) scratch.set_size(n_keys, T);  // prefill only
     // (n_keys, T) view of the scratch memory: no allocation, even though n_keys grows each step.
     arma::fmat scores(scratch.memptr(), n_keys, T, false, true);

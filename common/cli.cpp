@@ -142,7 +142,7 @@ std::string CliParser::help_text() const {
         out << (left.size() < 28 ? std::string(28 - left.size(), ' ') : std::string("\n" + std::string(32, ' ')));
         out << spec.help << "\n";
     }
-    out << "  -h, --help                    this text\n";
+    out << "  -h, --help" << std::string(28 - 10, ' ') << "this text\n";
     if (positionals_) out << "\n  " << positional_metavar_ << ": " << positional_help_ << "\n";
     if (!epilog_.empty()) out << "\n" << epilog_ << "\n";
     return out.str();

@@ -39,12 +39,14 @@ void layer_norm(const arma::fmat& x, const arma::fvec& weight, const arma::fvec&
 
 // [listing:gelu]
 void gelu_in_place(arma::fmat& x) {
-    // GPT-2 was trained with the tanh approximation; the exact erf form differs by up to ~1e-3.
-    const float c = std::sqrt(2.0f / static_cast<float>(M_PI));
+    // GPT-2 was trained with the tanh approximation; the exact erf form differs by up to ~5e-4.
+    // 0.5·(1 + tanh(z)) = 1 / (1 + exp(−2z)): the same function with one exp instead of a
+    // tanh, which is ~4× faster here (README step 5). Large |z| is safe: exp → ∞ gives 0.
+    const float two_c = 2.0f * std::sqrt(2.0f / static_cast<float>(M_PI));
     float* v = x.memptr();
     for (arma::uword i = 0; i < x.n_elem; ++i) {
         const float u = v[i];
-        v[i] = 0.5f * u * (1.0f + std::tanh(c * (u + 0.044715f * u * u * u)));
+        v[i] = u / (1.0f + std::exp(-two_c * (u + 0.044715f * u * u * u)));
     }
 }
 // [/listing]
@@ -108,7 +110,7 @@ void embed(const Gpt2Weights& w, const std::vector<int>& ids, int start, arma::f
 }
 // [/listing]
 
-// --- Steps 4–6: one transformer block, shared by forward() and forward_cached() ----------------
+// --- Step 4: one transformer block, shared by forward() and forward_cached() ---------------------
 
 // [listing:block]
 // Runs the T tokens in b.x (n_embd, T), at positions [start, start + T), through one block, in
@@ -168,6 +170,7 @@ void run_uncached(const Gpt2Weights& weights, const std::vector<int>& ids, Forwa
         block(weights.layers[l], config, 0, K, V, b, trace, trace ? "h" + std::to_string(l) : std::string());
 }
 
+// [listing:last_logits]
 // Final LayerNorm of the last column and its logits: only one column goes through the
 // (vocab × n_embd) output projection, the largest matrix of the model.
 void last_logits(const Gpt2Weights& weights, ForwardBuffers& b, arma::fvec& logits) {
@@ -175,10 +178,11 @@ void last_logits(const Gpt2Weights& weights, ForwardBuffers& b, arma::fvec& logi
     layer_norm(b.last, weights.ln_f_weight, weights.ln_f_bias, weights.config.layer_norm_epsilon, b.last);
     logits = weights.output_embedding().t() * b.last;  // (vocab): gemv with the transposed matrix, no copy
 }
+// [/listing]
 
 }  // namespace
 
-// --- Step 7: the whole model ----------------------------------------------------------------
+// --- Steps 6–7: the whole model, all positions or only the last ---------------------------------
 
 // [listing:forward]
 arma::fmat forward(const Gpt2Weights& weights, const std::vector<int>& ids, const TraceFn* trace) {

@@ -35,6 +35,7 @@ struct Slot {
     Init init;
 };
 
+// [listing:weights_no_transpose]
 // A checkpoint matrix of shape [rows, cols] (row-major) lands in a column-major (cols, rows)
 // Armadillo matrix: same bytes, transposed view. That is the whole trick; see the file comment.
 Slot matrix_slot(const std::string& name, arma::fmat& m, std::uint64_t rows, std::uint64_t cols,
@@ -42,6 +43,7 @@ Slot matrix_slot(const std::string& name, arma::fmat& m, std::uint64_t rows, std
     m.set_size(arma::uword(cols), arma::uword(rows));  // (out, in): uninitialised, filled next
     return {name, m.memptr(), {rows, cols}, rows * cols, init};
 }
+// [/listing]
 
 Slot vector_slot(const std::string& name, arma::fvec& v, std::uint64_t n, Init init) {
     v.set_size(arma::uword(n));
@@ -143,7 +145,7 @@ void check_finite(const SafetensorsFile& file, const TensorInfo& t, const float*
     const std::uint64_t bad = first_non_finite(data, t.n_elements);
     if (bad == t.n_elements) return;
     // A NaN or Inf weight turns every logit into NaN: refuse rather than print garbage.
-    throw UserError(file.path() + ": tensor '" + t.name + "' holds " +
+    throw UserError(file.path() + ": tensor " + display_name(t.name) + " holds " +
                     (std::isnan(data[bad]) ? "NaN" : "Inf") + " at element " + with_commas(bad) +
                     " (file byte " + with_commas(file.data_start() + t.begin + bad * dtype_size(t.dtype)) +
                     "); the checkpoint is corrupt, re-download it (e.g. `make gpt2`)");
@@ -178,13 +180,13 @@ Gpt2Weights load_checkpoint(const ModelFiles& files) {
     for (const TensorInfo& t : file.tensors()) {
         const std::string name = starts_with(t.name, "transformer.") ? t.name.substr(12) : t.name;
         if (!by_name.emplace(name, &t).second)
-            throw UserError(where + ": holds both '" + name + "' and 'transformer." + name +
-                            "'; it is ambiguous which to use; fix the export");
+            throw UserError(where + ": holds both " + display_name(name) + " and " +
+                            display_name("transformer." + name) + "; it is ambiguous which to use; fix the export");
         // More blocks than config.json says: the two files do not belong together.
         if (starts_with(name, "h.")) {
             const long layer = std::strtol(name.c_str() + 2, nullptr, 10);
             if (layer >= config.n_layer)
-                throw UserError(where + ": tensor '" + t.name + "' belongs to block " +
+                throw UserError(where + ": tensor " + display_name(t.name) + " belongs to block " +
                                 std::to_string(layer) + ", but " + files.config + " says n_layer = " +
                                 std::to_string(config.n_layer) + "; use the config.json that came with the weights");
         }
@@ -199,12 +201,14 @@ Gpt2Weights load_checkpoint(const ModelFiles& files) {
                             "') is missing; is this a complete GPT-2 checkpoint? Re-download it with `make gpt2`");
         const TensorInfo& t = *it->second;
         if (t.shape != slot.shape)
-            throw UserError(where + ": tensor '" + t.name + "' has shape " + t.shape_string() + ", but " +
+            throw UserError(where + ": tensor " + display_name(t.name) + " has shape " + t.shape_string() + ", but " +
                             files.config + " (n_embd " + std::to_string(config.n_embd) + ", n_positions " +
                             std::to_string(config.n_positions) + ", vocab_size " +
                             std::to_string(config.vocab_size) + ") needs " + shape_text(slot.shape) +
                             "; use the config.json that came with the weights");
+        // [listing:weights_read_in_place]
         file.read_f32(t, slot.memory);  // straight into the Armadillo matrix: no second copy
+        // [/listing]
         check_finite(file, t, slot.memory);
     }
 
@@ -214,7 +218,7 @@ Gpt2Weights load_checkpoint(const ModelFiles& files) {
         const TensorInfo& t = *lm->second;
         const std::vector<std::uint64_t> expected{std::uint64_t(config.vocab_size), std::uint64_t(config.n_embd)};
         if (t.shape != expected)
-            throw UserError(where + ": tensor '" + t.name + "' has shape " + t.shape_string() +
+            throw UserError(where + ": tensor " + display_name(t.name) + " has shape " + t.shape_string() +
                             ", but " + files.config + " needs " + shape_text(expected) +
                             " (vocab_size, n_embd); use the config.json that came with the weights");
         if (!equals_wte(file, t, w.wte)) {
@@ -232,6 +236,7 @@ Gpt2Weights load_checkpoint(const ModelFiles& files) {
 
 // --- the built-in random model ------------------------------------------------------------------
 
+// [listing:random_weights_counter]
 // SplitMix64's output function (Steele, Lea, Flood 2014): a bijective 64-bit mixer.
 inline std::uint64_t mix64(std::uint64_t z) {
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -249,6 +254,7 @@ void fill_uniform(float* out, std::uint64_t begin, std::uint64_t end, std::uint6
         out[i] = float(std::int64_t(bits >> 40) - (std::int64_t(1) << 23)) * scale;
     }
 }
+// [/listing]
 
 }  // namespace
 

@@ -46,8 +46,18 @@ struct Gpt2Weights {
 // "random" → random_gpt2(gpt2_small_config()); otherwise a folder holding config.json +
 // model.safetensors, or the .safetensors file with config.json beside it.
 // Throws UserError for anything missing or malformed (a missing path suggests `make gpt2`).
+// Accepted: keys with or without "transformer.", tensors in any order, F32/F16/BF16 (converted
+// to float32 on load); h.N.attn.bias / attn.masked_bias mask buffers and unknown tensors are
+// ignored; lm_head.weight, if present and equal to wte, is not stored (tied), otherwise it is
+// kept in `lm_head`. Refused: a missing required tensor, a shape that disagrees with
+// config.json, blocks beyond n_layer, a name present with and without the prefix, and NaN or
+// Inf in any weight (they would turn every logit into NaN). Peak memory ≈ the weights + a few
+// MB: each tensor is read straight into its matrix, F16/BF16 through a 128 KB buffer.
 Gpt2Weights load_gpt2(const std::string& model_arg);
-// GPT-2's shapes with deterministic pseudo-random weights (fixed seed, GPT-2's init scale).
+// GPT-2's shapes with deterministic pseudo-random weights (fixed seed, GPT-2's init scale):
+// uniform with std 0.02 (attn/mlp c_proj: 0.02/√(2·n_layer)), LayerNorm weights 1, biases 0.
+// Each element comes from a counter-based generator (SplitMix64 of seed, tensor, index; see
+// tests/reference/README.md), so it is fast, split over threads, and numpy can regenerate it.
 Gpt2Weights random_gpt2(const Gpt2Config& config, std::uint64_t seed = 1234);
 // The plain notice every program prints when the random model is in use.
 std::string random_model_notice();

@@ -1,13 +1,13 @@
 #include "memory_estimator.hpp"
 
 #include "errors.hpp"
+#include "paths.hpp"
 #include "report.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <limits>
-#include <sstream>
 
 namespace gpt2 {
 
@@ -54,16 +54,16 @@ DType parse_dtype(const std::string& text, const std::string& where) {
 std::uint64_t checked_mul(std::uint64_t a, std::uint64_t b, const std::string& what) {
     std::uint64_t out = 0;
     if (__builtin_mul_overflow(a, b, &out))
-        throw UserError(what + " would need more than 2^64 bytes (16 EiB) — no machine holds that; "
-                               "check the sizes you asked for");
+        throw UserError(what + " does not fit in 64 bits (over 2^64 ≈ 1.8e19; as bytes, 16 EiB) — "
+                               "no machine holds that; check the sizes you asked for");
     return out;
 }
 
 std::uint64_t checked_add(std::uint64_t a, std::uint64_t b, const std::string& what) {
     std::uint64_t out = 0;
     if (__builtin_add_overflow(a, b, &out))
-        throw UserError(what + " would need more than 2^64 bytes (16 EiB) — no machine holds that; "
-                               "check the sizes you asked for");
+        throw UserError(what + " does not fit in 64 bits (over 2^64 ≈ 1.8e19; as bytes, 16 EiB) — "
+                               "no machine holds that; check the sizes you asked for");
     return out;
 }
 
@@ -71,7 +71,7 @@ std::uint64_t checked_add(std::uint64_t a, std::uint64_t b, const std::string& w
 std::uint64_t kv_cache_bytes(const ModelSpec& model, std::uint64_t tokens, std::uint64_t batch,
                              DType dtype) {
     // [exercise:kv_cache_bytes] see chapters/06_memory_estimator/README.md, step 1
-    const std::string what = "a KV cache of " + std::to_string(tokens) + " tokens × batch " + std::to_string(batch);
+    const std::string what = "the byte count of a KV cache of " + std::to_string(tokens) + " tokens × batch " + std::to_string(batch);
     // One key vector and one value vector per (layer, kv head, token, sequence), head_dim wide.
     std::uint64_t values = static_cast<std::uint64_t>(model.n_layer);
     values = checked_mul(values, static_cast<std::uint64_t>(model.n_kv_heads), what);
@@ -222,7 +222,7 @@ int json_int(const json& config, const char* key, const std::string& where) {
     const json& value = config.at(key);
     if (!value.is_number_integer() || value.get<long long>() <= 0 ||
         value.get<long long>() > std::numeric_limits<int>::max())
-        throw UserError(where + ": \"" + key + "\" must be a positive whole number, got " + value.dump().substr(0, 40));
+        throw UserError(where + ": \"" + key + "\" must be a whole number from 1 to 2,147,483,647, got " + value.dump().substr(0, 40));
     return static_cast<int>(value.get<long long>());
 }
 
@@ -246,7 +246,7 @@ ModelSpec parse_model_config(const std::string& text, const std::string& where) 
 
     ModelSpec m;
     m.name = where;
-    m.source = where;
+    m.source = "read from this config.json";
     if (config.contains("n_layer") || config.contains("n_embd")) {
         // GPT-2 keys (GPT2Config): n_inner null means 4·n_embd; the head is always tied.
         m.architecture = Architecture::Gpt2;
@@ -294,11 +294,19 @@ ModelSpec parse_model_config(const std::string& text, const std::string& where) 
 }
 
 ModelSpec load_model_config(const std::string& path) {
+    if (!file_exists(path))
+        throw UserError("--config: cannot open " + path + " (no such file, or not a regular file); "
+                        "give the path of a Hugging Face config.json");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw UserError("--config: cannot open " + path + "; give the path of a Hugging Face config.json");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parse_model_config(text.str(), path);
+    // A config.json is a few hundred bytes; refuse anything large rather than read it all.
+    constexpr std::size_t kMaxConfigBytes = 1 << 20;
+    std::string text(kMaxConfigBytes + 1, '\0');
+    in.read(&text[0], static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxConfigBytes)
+        throw UserError("--config: " + path + " is larger than 1 MiB, so it is not a config.json");
+    return parse_model_config(text, path);
 }
 
 // --- Step 3: weights beside the cache -----------------------------------------------------
@@ -395,6 +403,8 @@ PagedComparison compare_paged(const std::vector<std::uint64_t>& lengths, std::ui
 
 std::string human_bytes(std::uint64_t bytes) {
     const double b = static_cast<double>(bytes);
+    if (bytes >= (1ULL << 60)) return format("%.2f EiB", b / static_cast<double>(1ULL << 60));
+    if (bytes >= (1ULL << 50)) return format("%.2f PiB", b / static_cast<double>(1ULL << 50));
     if (bytes >= (1ULL << 40)) return format("%.2f TiB", b / static_cast<double>(1ULL << 40));
     if (bytes >= (1ULL << 30)) return format("%.2f GiB", b / static_cast<double>(1ULL << 30));
     if (bytes >= (1ULL << 20)) return format("%.2f MiB", b / static_cast<double>(1ULL << 20));

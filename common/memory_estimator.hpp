@@ -115,7 +115,7 @@ PagedComparison compare_paged(const std::vector<std::uint64_t>& lengths, std::ui
                               std::uint64_t block_tokens, std::uint64_t bytes_per_token);
 
 // --- sizes for people ---------------------------------------------------------------------
-// 75497472 → "72.00 MiB"; ≥ 1 GiB in GiB, ≥ 1 TiB in TiB; MiB = 2^20 bytes.
+// 75497472 → "72.00 MiB": the largest binary unit (KiB … EiB) it reaches; MiB = 2^20 bytes.
 std::string human_bytes(std::uint64_t bytes);
 
 }  // namespace gpt2

@@ -79,6 +79,8 @@ bool written_by_us(const std::string& path) {
 
 void make_directories(const std::string& path) {
     if (path.empty() || directory_exists(path)) return;
+    if (file_exists(path))
+        throw UserError(path + " is a file, not a folder; choose another output folder (--out-dir)");
     make_directories(folder_of(path));
     if (::mkdir(path.c_str(), 0777) != 0 && errno != EEXIST)
         throw UserError("cannot create folder " + path + ": " + std::strerror(errno) +

@@ -55,13 +55,16 @@ struct TooDeep : std::runtime_error {
     TooDeep() : std::runtime_error("too deep") {}
 };
 
-std::string printable(const std::string& s) {
-    // Names come from the file: show them short and printable.
+}  // namespace
+
+std::string display_name(const std::string& s) {
     std::string out = "'";
     for (unsigned char c : s.substr(0, 80)) out += (c >= 32 && c < 127) ? char(c) : '?';
     if (s.size() > 80) out += "...";
     return out + "'";
 }
+
+namespace {
 
 std::string short_dump(const nlohmann::json& value) {
     std::string text = value.dump();
@@ -127,6 +130,7 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
             throw UserError(path + ": not a regular file; give the path of a .safetensors file");
         file_size_ = std::uint64_t(info.st_size);
 
+        // [listing:safetensors_header_length]
         // Step 1: the 8-byte header length.
         if (file_size_ < 8)
             throw UserError(path + ": the file is " + std::to_string(file_size_) +
@@ -147,6 +151,7 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
                             " bytes (bytes 0..7), above this reader's limit of " +
                             with_commas(kMaxHeaderBytes) + " bytes; this is not a model file " +
                             "this tutorial can use");
+        // [/listing]
         if (n < 2)
             throw UserError(path + ": the JSON header is " + std::to_string(n) +
                             " bytes (bytes 0..7), too short to be a JSON object; " + kRedownload);
@@ -195,7 +200,7 @@ void SafetensorsFile::parse_header(const std::string& header) {
     } catch (const nlohmann::json::exception& e) {
         throw UserError(where + " could not be read as JSON (" + e.what() + "); " + kRedownload);
     } catch (const DuplicateKey& e) {
-        throw UserError(where + ": the key " + printable(e.what()) +
+        throw UserError(where + ": the key " + display_name(e.what()) +
                         " appears twice, so it is ambiguous which to use; " + kRedownload);
     } catch (const TooDeep&) {
         throw UserError(where + ": JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
@@ -216,7 +221,7 @@ void SafetensorsFile::parse_header(const std::string& header) {
                                 short_dump(entry) + "; " + kRedownload);
             for (const auto& m : entry.items()) {
                 if (!m.value().is_string())
-                    throw UserError(where + ": \"__metadata__\" value " + printable(m.key()) +
+                    throw UserError(where + ": \"__metadata__\" value " + display_name(m.key()) +
                                     " must be a string, found " + short_dump(m.value()) + "; " +
                                     kRedownload);
                 metadata_[m.key()] = m.value().get<std::string>();
@@ -224,7 +229,7 @@ void SafetensorsFile::parse_header(const std::string& header) {
             continue;
         }
 
-        const std::string tensor = where + ": tensor " + printable(name);
+        const std::string tensor = where + ": tensor " + display_name(name);
         if (!entry.is_object())
             throw UserError(tensor + " must be an object with dtype, shape and data_offsets, found " +
                             short_dump(entry) + "; " + kRedownload);
@@ -245,7 +250,7 @@ void SafetensorsFile::parse_header(const std::string& header) {
                 element_size = d.size;
             }
         if (element_size == 0)
-            throw UserError(tensor + " has unknown dtype " + printable(info.dtype_name) +
+            throw UserError(tensor + " has unknown dtype " + display_name(info.dtype_name) +
                             " (safetensors defines F64, F32, F16, BF16, I64..I8, U64..U8, BOOL, "
                             "F8_E4M3, F8_E5M2); " + kRedownload);
 
@@ -311,9 +316,9 @@ void SafetensorsFile::parse_header(const std::string& header) {
     for (const TensorInfo& t : tensors_) {
         if (t.begin == t.end) continue;  // empty tensors own no bytes
         if (previous && t.begin < previous->end)
-            throw UserError(where + ": tensors " + printable(previous->name) + " [" +
+            throw UserError(where + ": tensors " + display_name(previous->name) + " [" +
                             std::to_string(previous->begin) + ", " + std::to_string(previous->end) +
-                            ") and " + printable(t.name) + " [" + std::to_string(t.begin) + ", " +
+                            ") and " + display_name(t.name) + " [" + std::to_string(t.begin) + ", " +
                             std::to_string(t.end) + ") overlap in the data segment; " + kRedownload);
         previous = &t;
     }
@@ -350,7 +355,7 @@ void SafetensorsFile::read_f32(const TensorInfo& tensor, float* dest, std::uint6
     if (first > tensor.n_elements || count > tensor.n_elements - first)
         throw std::out_of_range("SafetensorsFile::read_f32: elements [" + std::to_string(first) +
                                 ", +" + std::to_string(count) + ") outside tensor " + tensor.name);
-    const std::string what = "tensor " + printable(tensor.name);
+    const std::string what = "tensor " + display_name(tensor.name);
     const std::size_t element_size = dtype_size(tensor.dtype);
     const std::uint64_t offset = data_start() + tensor.begin + first * element_size;
 
@@ -377,7 +382,7 @@ void SafetensorsFile::read_f32(const TensorInfo& tensor, float* dest, std::uint6
         return;
     }
     default:
-        throw UserError(path_ + ": tensor " + printable(tensor.name) + " is " + tensor.dtype_name +
+        throw UserError(path_ + ": tensor " + display_name(tensor.name) + " is " + tensor.dtype_name +
                         ", but only F32, F16 and BF16 can be read as float32; convert the " +
                         "checkpoint to one of those");
     }

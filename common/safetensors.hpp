@@ -9,6 +9,17 @@
 // with pread() into memory the caller owns — never by casting file bytes to float*.
 //
 // Opening a file validates the whole header; reading a tensor converts F16/BF16 to float32.
+// Refused, each with one line naming the file, the tensor and/or the byte offset:
+//   a file under 8 bytes; a header length past the end of the file (e.g. 2^63) or above
+//   kMaxHeaderBytes (100 MB, checked before reading it); a header that is not JSON, not an
+//   object, or nested deeper than 64 levels; a key that appears twice in any object
+//   (detected while parsing: nlohmann would silently keep one); __metadata__ that is not an
+//   object of strings; a tensor without dtype/shape/data_offsets, with an unknown dtype,
+//   negative or non-integer dims, a shape whose element or byte count overflows 64 bits,
+//   offsets reversed or past the end of the file (truncated data), shape × dtype size ≠ the
+//   byte range, or bytes overlapping another tensor's. Gaps between tensors are tolerated.
+//   Known dtypes other than F32/F16/BF16 (I64, BOOL, …) parse fine and are refused only when
+//   someone reads that tensor as float32 — a BOOL mask buffer does not spoil a checkpoint.
 #pragma once
 
 #include <cstddef>
@@ -76,6 +87,9 @@ private:
     std::map<std::string, std::string> metadata_;
 };
 
+// A name from a file, made safe for a one-line message: quoted, non-printable bytes as '?',
+// cut after 80 characters.
+std::string display_name(const std::string& name);
 // Bytes per element of a dtype (F8 types: 1).
 std::size_t dtype_size(Dtype dtype);
 // IEEE half and bfloat16 → float32, exactly (every F16/BF16 value is a float32 value).

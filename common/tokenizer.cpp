@@ -54,10 +54,22 @@ std::string to_byte_symbols(std::string_view bytes) {
 const char* const GPT2_PATTERN =
     R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
 
+// GPT-2 ran this pattern with Python's `regex` module, whose \s is Unicode's White_Space
+// property. PCRE2's \s is the same set plus U+180E (MONGOLIAN VOWEL SEPARATOR, a space
+// before Unicode 6.3), so we spell \s as \p{White_Space} to split exactly as GPT-2 does.
+std::string pcre2_pattern() {
+    std::string pattern = GPT2_PATTERN;
+    for (const auto& [from, to] : {std::pair<std::string, std::string>{"\\s", "\\p{White_Space}"},
+                                   std::pair<std::string, std::string>{"\\S", "\\P{White_Space}"}})
+        for (std::size_t at; (at = pattern.find(from)) != std::string::npos;) pattern.replace(at, from.size(), to);
+    return pattern;
+}
+
 PreTokenizer::PreTokenizer() {
+    const std::string pattern = pcre2_pattern();
     int error_code = 0;
     PCRE2_SIZE error_offset = 0;
-    pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(GPT2_PATTERN), PCRE2_ZERO_TERMINATED,
+    pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.c_str()), pattern.size(),
                                      PCRE2_UTF | PCRE2_UCP, &error_code, &error_offset, nullptr);
     if (!code) throw std::runtime_error("PCRE2 cannot compile GPT-2's pattern (is libpcre2-8 built with Unicode?)");
     code_.reset(code, [](void* p) { pcre2_code_free(static_cast<pcre2_code*>(p)); });

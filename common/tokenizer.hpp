@@ -29,6 +29,9 @@ std::string to_byte_symbols(std::string_view bytes);
 // GPT-2 never merges across these pieces: contractions, runs of letters, of digits, of other
 // symbols (each optionally led by one space), and whitespace.
 extern const char* const GPT2_PATTERN;
+// The same pattern as PCRE2 compiles it: \s spelled \p{White_Space}, the meaning \s had in
+// the regex engine GPT-2 used (see tokenizer.cpp).
+std::string pcre2_pattern();
 
 // The compiled pattern (PCRE2, UTF + UCP, JIT-compiled when the CPU allows it).
 class PreTokenizer {

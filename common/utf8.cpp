@@ -8,6 +8,7 @@ namespace gpt2 {
 
 namespace {
 
+// [listing:utf8_sequence_length]
 // Length of the valid UTF-8 sequence starting at text[pos], or 0 if there is none.
 std::size_t sequence_length(std::string_view text, std::size_t pos) {
     const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
@@ -34,6 +35,7 @@ std::size_t sequence_length(std::string_view text, std::size_t pos) {
         if (byte(pos + i) < 0x80 || byte(pos + i) > 0xBF) return 0;
     return length;
 }
+// [/listing]
 
 std::string hex_byte(unsigned char b) {
     char buffer[8];
@@ -115,6 +117,10 @@ std::string printable(std::string_view bytes) {
             out += "\\r";
         } else if (b == '\t') {
             out += "\\t";
+        } else if (length == 2 && b == 0xC2 && static_cast<unsigned char>(bytes[pos + 1]) < 0xA0) {
+            char buffer[12];  // U+0080..U+009F are control characters too (e.g. U+0085)
+            std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned char>(bytes[pos + 1]));
+            out += buffer;
         } else if (length > 1) {
             out.append(bytes.substr(pos, length));
         } else {

@@ -27,7 +27,7 @@ void append_utf8(std::string& out, char32_t code_point);
 char32_t next_code_point(std::string_view text, std::size_t& pos);
 
 // Bytes made safe to print on one terminal line: valid UTF-8 stays as it is, control bytes
-// become \n \r \t or \xNN, and bytes that are not valid UTF-8 become \xNN.
+// become \n \r \t, \xNN or \u0085, and bytes that are not valid UTF-8 become \xNN.
 std::string printable(std::string_view bytes);
 
 }  // namespace gpt2

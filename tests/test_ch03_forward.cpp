@@ -5,8 +5,7 @@
 //  - LayerNorm and GELU: derived by hand / with Python's math module (values in comments);
 //  - forward(): a second, deliberately plain implementation in this file (double precision,
 //    one token at a time, Armadillo's own mean/var) on a tiny in-memory model; the
-//    independent numpy reference on the fixture models lives in test_ch03_reference.cpp
-//    once the loader's fixtures exist.
+//    independent numpy reference on the fixture models is checked in test_ch03_reference.cpp.
 #include "errors.hpp"
 #include "gpt2_model.hpp"
 #include "kv_cache.hpp"

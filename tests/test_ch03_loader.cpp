@@ -341,6 +341,20 @@ TEST_CASE("every fixture variant loads to the same float32 weights (F16, BF16 wi
     }
 }
 
+TEST_CASE("the full-vocabulary fixture loads with GPT-2's 50,257 tokens from F16") {
+    const gpt2::SafetensorsFile file(fixture("tiny_fullvocab") + "/model.safetensors");
+    CHECK(file.find("wte.weight")->dtype == gpt2::Dtype::F16);
+    const Gpt2Weights w = gpt2::load_gpt2(fixture("tiny_fullvocab"));
+    CHECK(w.config.vocab_size == 50257);
+    CHECK(w.wte.n_rows == 8);
+    CHECK(w.wte.n_cols == 50257);
+    CHECK(w.bytes() == std::uint64_t(4 * w.config.parameter_count()));
+    // The last token's embedding (<|endoftext|>, row 50256 of the file) is column 50256.
+    std::vector<float> row(8);
+    file.read_f32(*file.find("wte.weight"), row.data(), 50256ull * 8, 8);
+    for (int c = 0; c < 8; ++c) CHECK(w.wte(c, 50256) == row[std::size_t(c)]);
+}
+
 TEST_CASE("an lm_head.weight equal to wte is not kept twice; a different one is kept") {
     const Gpt2Weights tied = gpt2::load_gpt2(fixture("tiny_gpt2"));
     const Gpt2Weights prefixed = gpt2::load_gpt2(fixture("tiny_prefixed"));

@@ -179,6 +179,22 @@ TEST_CASE("every preset's parameter count equals the model's published total") {
     CHECK(gpt3 == doctest::Approx(175.0e9).epsilon(0.005));
 }
 
+TEST_CASE("GPT-2-family parameter counts agree with the model loader's own count") {
+    // A second implementation: Gpt2Config::parameter_count() (common/gpt2_config.cpp, chapter 03),
+    // written separately as V·C + P·C + L·(12C² + 13C) + 2C.
+    for (const char* name : {"gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "gpt3-175b"}) {
+        const ModelSpec& m = preset(name);
+        gpt2::Gpt2Config config;
+        config.n_layer = m.n_layer;
+        config.n_head = m.n_head;
+        config.n_embd = m.d_model;
+        config.n_positions = m.max_context;
+        config.vocab_size = m.vocab_size;
+        INFO(name);
+        CHECK(gpt2::parameter_count(m) == static_cast<std::uint64_t>(config.parameter_count()));
+    }
+}
+
 TEST_CASE("weights at a dtype are parameters times bytes per value, rounded up to a byte") {
     CHECK(gpt2::weights_bytes(preset("gpt2"), DType::fp32) == 124439808ULL * 4);
     CHECK(gpt2::weights_bytes(preset("llama-2-7b"), DType::fp16) == 6738415616ULL * 2);

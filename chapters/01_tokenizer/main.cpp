@@ -43,6 +43,7 @@ namespace {
 
 const char* const SAMPLE = "GPT-2's tokenizer doesn't split    spaces\n évidemment 🙂 12345";
 constexpr std::size_t SHOW_MAX = 40;  // the walkthrough prints at most this many items per step
+constexpr std::size_t WALKTHROUGH_MAX_BYTES = 1 << 20;  // longer texts: use --ids
 
 // --- Input and output helpers ---------------------------------------------------------------------
 
@@ -347,7 +348,7 @@ struct PhaseTimer {
 int bench(const std::string& vocab_dir, const std::string& file, int megabytes, bool as_json) {
     PhaseTimer clock;
     const Tokenizer tok = Tokenizer::load(vocab_dir);
-    const double load_seconds = clock.seconds();
+    const double load_seconds = clock.seconds(), load_cpu = clock.cpu_seconds();
 
     std::string source;
     const std::string unit = file.empty() ? english_corpus(source) : read_input_file(file);
@@ -389,6 +390,7 @@ int bench(const std::string& vocab_dir, const std::string& file, int megabytes, 
                            {"threads", 1},
                            {"pcre2_jit", tok.pretokenizer().jit()},
                            {"load_seconds", load_seconds},
+                           {"load_cpu_seconds", load_cpu},
                            {"pretokens", pieces},
                            {"tokens", ids.size()},
                            {"pretokenize_mb_per_s", mb / split_seconds},
@@ -418,7 +420,7 @@ int bench(const std::string& vocab_dir, const std::string& file, int megabytes, 
     std::printf("  %-34s %10.1f %14.1f\n", format("encode, no cache (first %.0f MB)", slice_mb).c_str(),
                 slice_mb / uncached_seconds, slice_mb / uncached_cpu);
     std::printf("  %-34s %10.1f %14.1f\n", "decode", mb / decode_seconds, mb / decode_cpu);
-    std::printf("  load encoder.json + vocab.bpe: %.3f s\n", load_seconds);
+    std::printf("  load encoder.json + vocab.bpe: %.3f s wall, %.3f s CPU time\n", load_seconds, load_cpu);
     std::printf("  decode(encode(corpus)) == corpus: yes\n");
     return 0;
 }
@@ -491,6 +493,9 @@ int run(int argc, char** argv) {
             write_stdout(join_ids(ids) + "\n");
         return 0;
     }
+    if (input.size() > WALKTHROUGH_MAX_BYTES)
+        throw gpt2::UserError(where + ": " + std::to_string(input.size()) + " bytes is too long to walk through (at most " +
+                              std::to_string(WALKTHROUGH_MAX_BYTES) + "); use --ids for long texts");
     return walkthrough(tok, input, allow_special, as_json);
 }
 

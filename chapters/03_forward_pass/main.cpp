@@ -47,7 +47,7 @@ std::string token_text(const gpt2::Tokenizer* tokenizer, int id) {
 // Quoted and escaped like a JSON string: spaces, newlines and half-characters stay visible.
 std::string shown(const std::string& text) { return gpt2::json_string(text); }
 
-// --- 1. Load the weights ---
+// --- 1. Load the weights (the summary) ---
 void print_summary(const gpt2::Gpt2Weights& w, double load_s) {
     const gpt2::Gpt2Config& c = w.config;
     std::printf("model: %s\n", w.source.c_str());
@@ -59,7 +59,8 @@ void print_summary(const gpt2::Gpt2Weights& w, double load_s) {
     std::printf("  loaded in %.2f s; peak resident memory so far %.1f MB\n", load_s, gpt2::peak_rss_bytes() / 1e6);
 }
 
-// --- 3. Top-10 next tokens ---
+// --- 8. From logits to probabilities: the top 10 ---
+// [listing:ch03_top_k]
 // softmax over the whole vocabulary (in double, max subtracted), then the 10 most likely.
 std::vector<Candidate> top_k(const arma::fvec& logits, int k) {
     const double max = logits.max();
@@ -75,6 +76,7 @@ std::vector<Candidate> top_k(const arma::fvec& logits, int k) {
         top.push_back({order[i], logits[order[i]], std::exp(static_cast<double>(logits[order[i]]) - max) / sum});
     return top;
 }
+// [/listing]
 
 int body(int argc, char** argv) {
     gpt2::ModelFlags flags;
@@ -89,12 +91,14 @@ int body(int argc, char** argv) {
     gpt2::apply_model_flags(cli, flags);
 
     // --- 1. Load the weights ---
+    // [listing:ch03_load]
     gpt2::Stopwatch load_clock;
     const gpt2::Gpt2Weights weights = gpt2::load_model(flags);
     const double load_s = load_clock.seconds();
-    const std::uint64_t peak_after_load = gpt2::peak_rss_bytes();
+    const std::uint64_t peak_after_load = gpt2::peak_rss_bytes();  // the weights, held once
+    // [/listing]
 
-    // --- 2. The prompt as ids ---
+    // --- The prompt as ids (chapter 01) ---
     std::unique_ptr<gpt2::Tokenizer> tokenizer;
     try {
         tokenizer = std::make_unique<gpt2::Tokenizer>(gpt2::Tokenizer::load(flags.vocab_dir));
@@ -104,11 +108,13 @@ int body(int argc, char** argv) {
     const std::vector<int> ids =
         tokenizer ? gpt2::resolve_prompt(flags, weights.config, *tokenizer) : gpt2::resolve_prompt(flags, weights.config);
 
-    // --- 3. The forward pass ---
+    // --- 2.–7. The forward pass: common/gpt2_model.cpp, one README step per stage ---
     std::vector<TraceRow> rows;
     gpt2::TraceFn record = [&rows](const std::string& stage, const arma::fmat& value) {
         const arma::vec v = arma::conv_to<arma::vec>::from(arma::vectorise(value));
-        rows.push_back({stage, value.n_rows, value.n_cols, arma::mean(v), v.n_elem > 1 ? arma::stddev(v, 1) : 0.0});
+        const double mean = arma::mean(v);
+        rows.push_back({stage, value.n_rows, value.n_cols, std::abs(mean) < 5e-7 ? 0.0 : mean,  // no "-0.000000"
+                        v.n_elem > 1 ? arma::stddev(v, 1) : 0.0});
     };
     gpt2::Stopwatch forward_clock;
     arma::fvec last_logits;  // (vocab)

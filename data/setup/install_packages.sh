@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(g++ make pkg-config libarmadillo-dev liblapack-dev libopenblas-dev doctest-dev
-          nlohmann-json3-dev libpcre2-dev gnuplot-nox curl ca-certificates "$@")
+          nlohmann-json3-dev libpcre2-dev gnuplot-nox curl ca-certificates pandoc "$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -94,6 +94,16 @@ expect_json "json from a GPT-2 config.json" kv_cache_bytes 75497472 --config "$t
 expect_json "json parameter count of gpt2" parameter_count 124439808 --preset gpt2
 
 # --- text reports ---
+if "$bin" --help >"$tmp/help" 2>&1 && grep -q -- "--preset NAME" "$tmp/help" && grep -q "mistral-7b" "$tmp/help"; then
+  echo "ok --help lists the flags and the presets"
+else
+  echo "FAIL --help lists the flags and the presets: $(head -c 200 "$tmp/help")"
+fi
+if "$bin" --json --no-plot >"$tmp/headline.json" 2>"$tmp/err" && grep -qE '^        "4096": 1342177280,?$' "$tmp/headline.json"; then
+  echo "ok headline --json has llama-2-70b's 1.25 GiB at 4096 tokens"
+else
+  echo "FAIL headline --json has llama-2-70b's 1.25 GiB at 4096 tokens: $(head -c 200 "$tmp/err")"
+fi
 if "$bin" --preset mistral-7b --context 16384 2>&1 | grep -q "sliding window"; then
   echo "ok the report says when the sliding window caps the cache"
 else

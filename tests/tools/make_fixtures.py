@@ -13,8 +13,10 @@ are, including the quirks of the real openai-community/gpt2 file (see ../shared 
   tiny_untied      the same weights plus a DIFFERENT lm_head.weight (untied output projection)
   tiny_f16         the same weights stored as F16 (rounded to nearest even), F32 mask buffers
   tiny_bf16        the same weights stored as BF16 (rounded to nearest even), BOOL mask buffers
+  tiny_fullvocab   other weights: GPT-2's full 50,257-token vocabulary on a toy body
+                   (n_embd 8, 2 layers, 2 heads, 32 positions), F16 — for text prompts
 
-All five share one set of float32 weights (numpy seed 20240603), so a test can check that
+The first five share one set of float32 weights (numpy seed 20240603), so a test can check that
 every variant loads to the same numbers (F16/BF16: within their rounding). The safetensors
 writer below is written from the format's description, not with the safetensors package.
 The output is deterministic: re-running rewrites byte-identical files.
@@ -170,6 +172,16 @@ def main():
     #        them as BOOL (as newer PyTorch exports do) — a dtype the loader must skip, not read.
     write_fixture(out_dir, "tiny_f16", cfg, real, sorted(real), {"format": "pt"}, "F16")
     write_fixture(out_dir, "tiny_bf16", cfg, real, sorted(real), {"format": "pt"}, "BF16", "BOOL")
+
+    # 6. GPT-2's real vocabulary (50,257 ids) on a toy body, so programs can run TEXT prompts
+    #    through the real tokenizer on a model that loads instantly. F16 to keep it small.
+    full_cfg = dict(CONFIG, n_layer=2, n_head=2, n_embd=8, n_positions=32, n_ctx=32,
+                    vocab_size=50257, bos_token_id=50256, eos_token_id=50256)
+    full = make_weights(full_cfg, np.random.default_rng(SEED + 3))
+    P = full_cfg["n_positions"]
+    for l in range(full_cfg["n_layer"]):
+        full[f"h.{l}.attn.bias"] = np.tril(np.ones((P, P), dtype=np.float32)).reshape(1, 1, P, P)
+    write_fixture(out_dir, "tiny_fullvocab", full_cfg, full, sorted(full), {"format": "pt"}, "F16")
 
 
 if __name__ == "__main__":

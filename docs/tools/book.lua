@@ -1,0 +1,437 @@
+-- book.lua — the pandoc filter that turns a lesson README into a page of the book.
+--
+-- What it does (docs/README.md explains the conventions for lesson authors):
+--   <!-- listing: NAME -->            the source region marked // [listing:NAME] … // [/listing]
+--                                     as a highlighted code block captioned with its file
+--   <!-- figure: PATH | CAPTION -->   an image from the repository (e.g. build/out/x.svg),
+--                                     copied into the site (docs/build.sh makes it if missing)
+--   ![caption](relative/path.svg)     the same, with ordinary markdown syntax
+--   [text](../05_cached_decode/README.md#step-2)   links between lessons become page links;
+--                                     links to source files open a highlighted copy of the file
+--   <!-- chapters -->                 (index page only) the table of contents
+-- Anything it cannot resolve is an error naming the README and the problem; the page is not
+-- written and `make docs` fails.
+--
+-- Metadata it needs (docs/build.sh passes them with -M):
+--   repo_root   absolute path of the repository
+--   source      the README's path relative to repo_root (e.g. chapters/05_cached_decode/README.md)
+--   site_dir    absolute path of docs/site
+--   page_kind   "chapter" or "index"
+
+local repo_root, source, site_dir, page_kind, allow_missing_figures
+local errors = {}
+local source_pages = {}   -- repository files the page links to (rendered by docs/build.sh)
+
+local function fail(message)
+  table.insert(errors, source .. ": " .. message)
+end
+
+-- --- paths -------------------------------------------------------------------------------
+local function dirname(path)
+  return path:match("^(.*)/[^/]*$") or ""
+end
+
+-- Joins base (a repository-relative folder) and a relative path, resolving "." and "..".
+-- Returns nil when the result would leave the repository.
+local function resolve(base, rel)
+  local parts = {}
+  local joined = (base ~= "" and (base .. "/") or "") .. rel
+  for part in joined:gmatch("[^/]+") do
+    if part == ".." then
+      if #parts == 0 then return nil end
+      table.remove(parts)
+    elseif part ~= "." then
+      table.insert(parts, part)
+    end
+  end
+  return table.concat(parts, "/")
+end
+
+local function kind_of(path)  -- "file", "directory" or nil
+  local full = repo_root .. "/" .. path
+  local f = io.open(full, "r")
+  if not f then return nil end
+  local ok, _, code = f:read(1)
+  f:close()
+  if ok == nil and code == 21 then return "directory" end  -- EISDIR
+  return "file"
+end
+
+local function read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local data = f:read("a")
+  f:close()
+  return data
+end
+
+local function copy_file(from, to)
+  local data = read_file(from)
+  if not data then return false end
+  local f = io.open(to, "wb")
+  if not f then return false end
+  f:write(data)
+  f:close()
+  return true
+end
+
+local function html_escape(s)
+  return (s:gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
+end
+
+local function language_of(path)
+  local ext = path:match("%.([%w]+)$") or ""
+  local by_ext = { cpp = "cpp", hpp = "cpp", h = "cpp", cc = "cpp", sh = "bash",
+                   lua = "lua", md = "markdown", json = "json", py = "python", mk = "makefile" }
+  if path:match("Makefile$") then return "makefile" end
+  return by_ext[ext] or "default"
+end
+
+-- Source files get a highlighted page of their own under site/src/ (docs/build.sh renders them).
+local text_extensions = { cpp = true, hpp = true, h = true, cc = true, sh = true, lua = true,
+                          md = true, json = true, txt = true, py = true, mk = true, css = true,
+                          html = true, csv = true, tsv = true }
+local function is_text_source(path)
+  local ext = path:match("%.([%w]+)$")
+  return (ext and text_extensions[ext]) or path:match("Makefile$") ~= nil
+end
+
+local function source_page(path)
+  source_pages[path] = true
+  return "src/" .. path .. ".html"
+end
+
+-- --- listings: scan the sources once -------------------------------------------------------
+-- A region is the lines between `// [listing:NAME]` and `// [/listing]` (`#` comments in shell
+-- scripts). `[/listing]` closes the innermost open region, so regions nest and never overlap;
+-- marker lines (listing and exercise markers) are never shown.
+local listings = nil
+local scan_errors = {}
+
+local function marker(line)
+  -- returns kind ("open"/"close"/"exercise"/"bad"), name
+  local body = line:match("^%s*//%s*(%[.*)$") or line:match("^%s*#%s*(%[.*)$")
+  if not body then return nil end
+  body = body:gsub("%s+$", "")
+  local name = body:match("^%[listing:%s*([%w_%-]+)%s*%]$")
+  if name then return "open", name end
+  if body:match("^%[/listing%]$") then return "close" end
+  if body:match("^%[exercise:") or body:match("^%[/exercise%]$") then return "exercise" end
+  if body:match("^%[/?%s*listing") then return "bad" end
+  return nil
+end
+
+local function scan_listings()
+  listings = {}
+  local cmd = "cd '" .. repo_root .. "' && find common chapters tests tools data/setup " ..
+              "-type f \\( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' -o -name '*.sh' \\) " ..
+              "2>/dev/null | LC_ALL=C sort"
+  local pipe = io.popen(cmd)
+  for path in pipe:lines() do
+    local text = read_file(repo_root .. "/" .. path) or ""
+    local stack = {}
+    local n = 0
+    for line in (text:gsub("\r", "") .. "\n"):gmatch("([^\n]*)\n") do
+      n = n + 1
+      local kind, name = marker(line)
+      if kind == nil then  -- marker lines are never shown
+        for _, region in ipairs(stack) do table.insert(region.lines, { n = n, text = line }) end
+      end
+      if kind == "open" then
+        if listings[name] then
+          table.insert(scan_errors, string.format(
+            "listing '%s' is marked twice: %s:%d and %s:%d (names must be unique)",
+            name, listings[name].file, listings[name].first - 1, path, n))
+        end
+        local region = { name = name, file = path, first = n + 1, lines = {} }
+        listings[name] = region
+        table.insert(stack, region)
+      elseif kind == "close" then
+        if #stack == 0 then
+          table.insert(scan_errors, string.format(
+            "%s:%d: '[/listing]' closes no open listing region", path, n))
+        else
+          table.remove(stack)
+        end
+      elseif kind == "bad" then
+        table.insert(scan_errors, string.format(
+          "%s:%d: malformed listing marker %q (write // [listing:snake_case_name] or // [/listing])",
+          path, n, line))
+      end
+    end
+    for _, region in ipairs(stack) do
+      table.insert(scan_errors, string.format(
+        "%s:%d: listing '%s' is never closed (add a // [/listing] line)",
+        path, region.first - 1, region.name))
+    end
+  end
+  pipe:close()
+end
+
+-- Removes the common indentation and blank lines at both ends; splits the region into runs
+-- of consecutive source lines (a hidden marker line breaks a run) so that every shown line
+-- keeps its real line number.
+local function shown_runs(lines)
+  local indent = nil
+  for _, line in ipairs(lines) do
+    if line.text:match("%S") then
+      local lead = #line.text:match("^%s*")
+      if not indent or lead < indent then indent = lead end
+    end
+  end
+  indent = indent or 0
+  local first, last = 1, #lines
+  while first <= last and not lines[first].text:match("%S") do first = first + 1 end
+  while last >= first and not lines[last].text:match("%S") do last = last - 1 end
+  local runs = {}
+  for i = first, last do
+    local line = lines[i]
+    local run = runs[#runs]
+    if not run or line.n ~= run.last + 1 then
+      run = { first = line.n, last = line.n, text = {} }
+      table.insert(runs, run)
+    end
+    run.last = line.n
+    table.insert(run.text, line.text:sub(indent + 1))
+  end
+  return runs
+end
+
+local function listing_block(name)
+  if not listings then scan_listings() end
+  local region = listings[name]
+  if not region then
+    fail(string.format("listing '%s' does not exist (mark it in a source file with " ..
+                       "'// [listing:%s]' … '// [/listing]' lines)", name, name))
+    return pandoc.Para({ pandoc.Strong({ pandoc.Str("[unresolved listing: " .. name .. "]") }) })
+  end
+  local runs = shown_runs(region.lines)
+  if #runs == 0 then
+    fail(string.format("listing '%s' (%s:%d) is empty", name, region.file, region.first - 1))
+    return pandoc.Null()
+  end
+  local first_line, last_line = runs[1].first, runs[#runs].last
+  local href = source_page(region.file) .. "#L-" .. first_line
+  local caption = string.format(
+    '<div class="listing-caption"><span class="listing-label">Listing</span> ' ..
+    '<a href="%s"><code>%s</code></a>, %s</div>', href, html_escape(region.file),
+    first_line == last_line and ("line " .. first_line) or
+      string.format("lines %d–%d", first_line, last_line))
+  local blocks = { pandoc.RawBlock("html", caption) }
+  for _, run in ipairs(runs) do
+    table.insert(blocks, pandoc.CodeBlock(table.concat(run.text, "\n"),
+      pandoc.Attr("", { language_of(region.file), "numberLines" },
+                  { { "startFrom", tostring(run.first) } })))
+  end
+  return pandoc.Div(blocks, pandoc.Attr("listing-" .. name, { "listing" }))
+end
+
+-- --- figures ------------------------------------------------------------------------------
+local figures_used = {}  -- site name -> repository path
+
+local function publish_figure(path)  -- repository-relative path -> site-relative src, or nil
+  if kind_of(path) ~= "file" then return nil end
+  local base = path:match("([^/]+)$")
+  if figures_used[base] and figures_used[base] ~= path then
+    fail(string.format("two figures share the file name %s (%s and %s); rename one",
+                       base, figures_used[base], path))
+  end
+  figures_used[base] = path
+  os.execute("mkdir -p '" .. site_dir .. "/figures'")
+  if not copy_file(repo_root .. "/" .. path, site_dir .. "/figures/" .. base) then
+    fail("could not copy figure " .. path .. " into the site")
+  end
+  return "figures/" .. base
+end
+
+local function figure_block(spec)
+  local fields = {}
+  for field in (spec .. "|"):gmatch("([^|]*)|") do
+    table.insert(fields, (field:gsub("^%s+", ""):gsub("%s+$", "")))
+  end
+  local path, caption, command = fields[1], fields[2] or "", fields[3]
+  local src = publish_figure(path)
+  if not src and allow_missing_figures then
+    return pandoc.Para({ pandoc.Emph({ pandoc.Str("[figure " .. path .. " not made in this build]") }) })
+  end
+  if not src then
+    fail(string.format("figure %s does not exist%s", path,
+         command and command ~= "" and (" (docs/build.sh ran '" .. command ..
+                     "' and it did not make it)")
+         or " (run the chapter that makes it, or add '| caption | command' to the figure line " ..
+            "so make docs can make it)"))
+    return pandoc.Para({ pandoc.Strong({ pandoc.Str("[missing figure: " .. path .. "]") }) })
+  end
+  local html = string.format('<figure class="plot"><img src="%s" alt="%s">%s</figure>',
+    src, html_escape(caption ~= "" and caption or path),
+    caption ~= "" and ("<figcaption>" .. html_escape(caption) .. "</figcaption>") or "")
+  return pandoc.RawBlock("html", html)
+end
+
+-- --- the table of contents on the index page ----------------------------------------------
+local function chapters_table()
+  local rows = {}
+  local descriptions = read_file(repo_root .. "/docs/chapters.txt") or ""
+  local html = { '<table class="chapters"><thead><tr><th>chapter</th><th>what you learn</th>' ..
+                 '<th>run it</th></tr></thead><tbody>' }
+  for line in descriptions:gmatch("[^\n]+") do
+    local nn, title, teaches = line:match("^(%d%d)%s*|%s*([^|]-)%s*|%s*(.-)%s*$")
+    if nn then
+      local pipe = io.popen("cd '" .. repo_root .. "' && ls -d chapters/" .. nn ..
+                            "_*/README.md 2>/dev/null | head -n 1")
+      local readme = pipe:read("l")
+      pipe:close()
+      local cell
+      if readme then
+        local page = readme:match("^chapters/([^/]+)/README%.md$") .. ".html"
+        cell = string.format('<a href="%s"><span class="num">%s</span> %s</a>', page, nn,
+                             html_escape(title))
+      else
+        cell = string.format('<span class="num">%s</span> %s<br><em>(not written yet)</em>', nn,
+                             html_escape(title))
+      end
+      table.insert(html, string.format(
+        '<tr><td>%s</td><td>%s</td><td><code>make chapter%s &amp;&amp; ./chapter%s</code><br>' ..
+        '<code>make check CH=%s</code><br><code>make exercise CH=%s</code></td></tr>',
+        cell, html_escape(teaches), nn, nn, nn, nn))
+    end
+  end
+  table.insert(html, "</tbody></table>")
+  return pandoc.RawBlock("html", table.concat(html, "\n"))
+end
+
+-- --- links --------------------------------------------------------------------------------
+-- Rewrites a link target written for GitHub (relative to the README) into one for the site.
+local function site_target(target, what)
+  if target:match("^%a[%w+.-]*:") or target:match("^#") or target == "" then return target end
+  local path, fragment = target:match("^([^#]*)(#?.*)$")
+  local resolved = resolve(dirname(source), path)
+  if not resolved then
+    fail(string.format("%s %s points outside the repository", what, target))
+    return target
+  end
+  if resolved:match("^build/") then  -- a generated file (a plot, a CSV): copied like a figure
+    local src = publish_figure(resolved)
+    if not src and allow_missing_figures then return target end
+    if not src then fail(string.format("%s %s: %s does not exist (run the chapter that makes it)",
+                                       what, target, resolved)) end
+    return (src or target) .. fragment
+  end
+  local kind = kind_of(resolved)
+  if not kind then
+    fail(string.format("%s %s: %s does not exist", what, target, resolved))
+    return target
+  end
+  local chapter = resolved:match("^chapters/([^/]+)/README%.md$") or
+                  (kind == "directory" and resolved:match("^chapters/([^/]+)$"))
+  if chapter then return chapter .. ".html" .. fragment end
+  if resolved == "README.md" or resolved == "" then return "index.html" .. fragment end
+  if kind == "file" and is_text_source(resolved) then
+    local line = fragment:match("^#L(%d+)") -- GitHub-style #L42 line links
+    return source_page(resolved) .. (line and ("#L-" .. line) or fragment)
+  end
+  -- a folder or another file: relative to docs/site, it is found in the repository checkout
+  return "../../" .. resolved .. fragment
+end
+
+-- --- the filter ---------------------------------------------------------------------------
+local function read_meta(meta)
+  repo_root = pandoc.utils.stringify(meta.repo_root or "")
+  source = pandoc.utils.stringify(meta.source or "")
+  site_dir = pandoc.utils.stringify(meta.site_dir or "")
+  page_kind = pandoc.utils.stringify(meta.page_kind or "chapter")
+  allow_missing_figures = meta.allow_missing_figures ~= nil
+  if repo_root == "" or source == "" or site_dir == "" then
+    io.stderr:write("book.lua: repo_root, source and site_dir metadata are required " ..
+                    "(run docs/build.sh, not pandoc directly)\n")
+    os.exit(2)
+  end
+  -- the page title is the lesson's first heading
+  return meta
+end
+
+local first_heading = nil
+
+local function raw_block(el)
+  if el.format ~= "html" then return nil end
+  local text = el.text
+  local name = text:match("^%s*<!%-%-%s*listing:%s*([^%s]-)%s*%-%->%s*$")
+  if name then return listing_block(name) end
+  local spec = text:match("^%s*<!%-%-%s*figure:%s*(.-)%s*%-%->%s*$")
+  if spec then return figure_block(spec) end
+  if page_kind == "index" and text:match("^%s*<!%-%-%s*chapters%s*%-%->%s*$") then
+    return chapters_table()
+  end
+  if text:match("^%s*<!%-%-%s*listing") or text:match("^%s*<!%-%-%s*figure") then
+    fail("malformed directive " .. text .. " (write <!-- listing: name --> or " ..
+         "<!-- figure: path | caption | command -->, alone on a line with blank lines around)")
+  end
+  return nil
+end
+
+local function raw_inline(el)
+  if el.format == "html" and (el.text:match("^<!%-%-%s*listing") or
+                              el.text:match("^<!%-%-%s*figure")) then
+    fail("directive " .. el.text .. " must be alone in its own paragraph " ..
+         "(put a blank line before and after it)")
+  end
+end
+
+local function image(el)
+  local src = el.src
+  if src:match("^%a[%w+.-]*:") then
+    fail("image " .. src .. " is remote; the book works offline: put the file in the repository")
+    return el
+  end
+  local resolved = resolve(dirname(source), src)
+  local published = resolved and publish_figure(resolved)
+  if not published and allow_missing_figures and resolved and resolved:match("^build/") then
+    return pandoc.Emph({ pandoc.Str("[figure " .. resolved .. " not made in this build]") })
+  end
+  if not published then
+    fail(string.format("image %s: %s does not exist (run the chapter that makes it, or use " ..
+                       "<!-- figure: path | caption | command --> so make docs makes it)",
+                       src, resolved or src))
+    return el
+  end
+  el.src = published
+  return el
+end
+
+-- `\*` in math is an asterisk escaped for GitHub's markdown; TeX has no such command.
+local function math(el)
+  if el.text:find("\\%*") then
+    el.text = el.text:gsub("\\%*", "*")
+    return el
+  end
+end
+
+local function link(el)
+  el.target = site_target(el.target, "link")
+  return el
+end
+
+local function header(el)
+  if el.level == 1 and not first_heading then first_heading = pandoc.utils.stringify(el.content) end
+end
+
+local function finish(doc)
+  for _, message in ipairs(scan_errors) do table.insert(errors, 1, "source markers: " .. message) end
+  if #errors > 0 then
+    for _, message in ipairs(errors) do io.stderr:write("docs: error: " .. message .. "\n") end
+    os.exit(1)
+  end
+  if first_heading and not doc.meta.pagetitle then doc.meta.pagetitle = first_heading end
+  -- tell docs/build.sh which source files need a page of their own
+  local list = io.open(site_dir .. "/.source_pages", "a")
+  for path in pairs(source_pages) do list:write(path, "\n") end
+  list:close()
+  return doc
+end
+
+return {
+  { Meta = read_meta },
+  { RawBlock = raw_block, RawInline = raw_inline, Image = image, Link = link, Header = header,
+    Math = math },
+  { Pandoc = finish },
+}
