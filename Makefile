@@ -13,6 +13,10 @@
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
+# Build on every core unless told otherwise (make -jN still wins).
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
 .SUFFIXES:
 .DELETE_ON_ERROR:
 # Objects made by the pattern rules are kept (not "intermediate"), so rebuilds are incremental.
