@@ -13,6 +13,10 @@
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
+# Build on every core unless told otherwise (make -jN still wins).
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
 .SUFFIXES:
 .DELETE_ON_ERROR:
 # Objects made by the pattern rules are kept (not "intermediate"), so rebuilds are incremental.
@@ -70,8 +74,9 @@ $(BUILD)/debug/chapter%: $$(call chapter_objs,$$*,debug) $(BUILD)/debug/libcommo
 $(addprefix $(BUILD)/sanitize/chapter,$(CHAPTER_NUMS)): $(BUILD)/sanitize/chapter%: $$(call chapter_objs,$$*,sanitize) $(BUILD)/sanitize/libcommon.a
 	$(CXX) $(CXXFLAGS_ALL) $(SANITIZE_FLAGS) $(EXTRA_FLAGS) $(filter %.o,$^) $(BUILD)/sanitize/libcommon.a $(LDLIBS_ALL) -o $@
 
-chapter%: $$(call chapter_objs,$$*,release) $(BUILD)/release/libcommon.a
-	@test -n "$(wildcard chapters/$*_*/main.cpp)" || { echo "make: there is no chapter $* (chapters: $(CHAPTER_NUMS))" >&2; exit 2; }
+# A static pattern rule: it applies to the chapter executables only, never to a file that
+# merely looks like one (e.g. a header named chapter05.hpp).
+$(CHAPTER_BINS): chapter%: $$(call chapter_objs,$$*,release) $(BUILD)/release/libcommon.a
 	$(CXX) $(CXXFLAGS_ALL) $(RELEASE_FLAGS) $(EXTRA_FLAGS) $(filter %.o,$^) $(BUILD)/release/libcommon.a $(LDLIBS_ALL) -o $@
 
 # --- the test runner: one doctest main, one suite per chapter -----------------------------

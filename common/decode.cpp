@@ -49,6 +49,10 @@ Generation generate(const std::vector<int>& prompt, int window, const Generation
     Sampler sampler(options.sampling);
     std::vector<int> sequence = prompt;  // prompt + generated: what the model has seen
     sequence.reserve(window);            // no reallocation inside the loop
+    const std::size_t most = std::min<std::size_t>(options.max_new_tokens, window - prompt.size());
+    run.generated_ids.reserve(most);
+    run.step_context.reserve(most);
+    run.step_seconds.reserve(most);
     arma::fvec logits;                   // (vocab), written by next_logits
     int unseen = static_cast<int>(prompt.size());  // tokens next_logits has not been given yet
 

@@ -87,18 +87,21 @@ render() {  # SOURCE OUTPUT KIND [pandoc args...]
     -M repo_root="$root" -M source="$source" -M site_dir="$site" -M page_kind="$kind" \
     "${figure_mode[@]}" \
     "$@" --output "$output.tmp$$" 2>"$site/.pandoc.log" ||
-    { cat "$site/.pandoc.log" >&2; rm -f "$output.tmp$$"; die "$source: the page was not built (errors above)"; }
+    { cat "$site/.pandoc.log" >&2; rm -f "$output.tmp$$"; failed+=("$source"); return 0; }
   # pandoc only warns about math it cannot convert, then shows raw TeX: that is a broken page.
   if grep -q 'Could not convert TeX math' "$site/.pandoc.log"; then
     cat "$site/.pandoc.log" >&2
+    echo "docs: error: $source: pandoc cannot convert a formula (above) to MathML; fix its TeX" >&2
     rm -f "$output.tmp$$"
-    die "$source: pandoc cannot convert a formula (above) to MathML; fix its TeX"
+    failed+=("$source")
+    return 0
   fi
   [ -s "$site/.pandoc.log" ] && sed "s|^|docs: $source: |" "$site/.pandoc.log" >&2
   mv "$output.tmp$$" "$output"
 }
 
 # --- chapter pages, with previous/next navigation -------------------------------------------
+failed=()   # every page is tried, so one run reports every lesson's problems
 built=0
 for i in "${!readmes[@]}"; do
   readme=${readmes[$i]}
@@ -155,5 +158,8 @@ while IFS= read -r path; do
 done < <(sort -u "$site/.source_pages")
 rm -f "$site/.source_pages" "$site/.figure.log" "$site/.pandoc.log"
 
+if [ ${#failed[@]} -gt 0 ]; then
+  die "${#failed[@]} page(s) not built, see above: ${failed[*]}"
+fi
 shown=${site#"$root"/}
 say "built $built page(s) and $sources source page(s) in $shown/ — open $shown/index.html"

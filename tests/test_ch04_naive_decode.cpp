@@ -22,8 +22,8 @@ using namespace gpt2;
 
 namespace {
 
-const char* kStep2 = "see chapters/04_naive_decode/README.md, step 2 (sampling)";
-const char* kStep3 = "see chapters/04_naive_decode/README.md, step 3 (the generation loop)";
+const std::string kStep2 = "see chapters/04_naive_decode/README.md, step 2 (sampling)";
+const std::string kStep3 = "see chapters/04_naive_decode/README.md, step 3 (the generation loop)";
 
 arma::fvec logits_of(std::vector<float> values) { return arma::fvec(values); }
 

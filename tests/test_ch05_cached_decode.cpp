@@ -26,7 +26,7 @@ using namespace gpt2;
 
 namespace {
 
-const char* kStep = "see chapters/05_cached_decode/README.md, step 3 (the cached step)";
+const std::string kStep = "see chapters/05_cached_decode/README.md, step 3 (the cached step)";
 
 // The tiny fixture model (data/fixtures/tiny_gpt2: 2 layers, 4 heads, n_embd 32, a 64-token
 // window, 384 tokens), read by the real loader — so "up to the full context window" is cheap.
@@ -90,6 +90,7 @@ void layer0_keys_values(const Gpt2Weights& w, const std::vector<int>& ids, arma:
 TEST_SUITE("ch05_cached_decode") {
 
 TEST_CASE("cached decoding emits the same tokens as naive decoding, greedy, up to the full window") {
+    INFO(kStep);
     const Gpt2Weights& w = fixture();
     const std::vector<int> prompt{3, 14, 15, 92, 65};
     const GenerationOptions options = options_for(1000, 0.0, 0, 1.0, 1);
@@ -104,6 +105,7 @@ TEST_CASE("cached decoding emits the same tokens as naive decoding, greedy, up t
 }
 
 TEST_CASE("cached decoding emits the same tokens as naive decoding with seeded top-k / top-p sampling") {
+    INFO(kStep);
     const Gpt2Weights& w = fixture();
     const std::vector<int> prompt{1, 2, 3};
     for (std::uint64_t seed : {1u, 2u, 3u}) {
@@ -118,6 +120,7 @@ TEST_CASE("cached decoding emits the same tokens as naive decoding with seeded t
 }
 
 TEST_CASE("the concatenating cache gives the same tokens as the preallocated one") {
+    INFO(kStep);
     const Gpt2Weights& w = fixture();
     const GenerationOptions options = options_for(20, 0.8, 10, 0.95, 5);
     KVCache preallocated(w.config), concat(w.config, 0, KVCache::Layout::Concat);
@@ -185,6 +188,7 @@ TEST_CASE("prefill in one chunk equals prefill token by token") {
 }
 
 TEST_CASE("reset() makes a second generation identical to the first") {
+    INFO(kStep);
     const Gpt2Weights& w = fixture();
     const GenerationOptions options = options_for(25, 0.9, 0, 0.9, 11);
     KVCache cache(w.config);
@@ -219,6 +223,7 @@ TEST_CASE("cached decoding reproduces the reference greedy continuations, logits
 }
 
 TEST_CASE("the cache refuses to grow past its capacity or the model's window") {
+    INFO(kStep);
     const Gpt2Weights w = tiny_random_model(8);
     CHECK_THROWS_AS(KVCache(w.config, 9), UserError);
     KVCache cache(w.config, 4);

@@ -93,7 +93,7 @@ void print_step_table(const Generation& run, const Gpt2Config& config, const Mac
                                     "measured/predicted"},
                                    rows)
                           .c_str());
-    if (stride > 1) std::printf("(every %d-th step shown; --all-steps shows all)\n", stride);
+    if (stride > 1) std::printf("(one step in %d shown; --all-steps shows all)\n", stride);
     std::printf("total: %.2f s measured, %.2f s predicted by the cost model\n", measured_total, predicted_total);
     std::printf("cost model, with rates measured just now: matmul = FLOPs of a forward over L tokens / the gemm\n"
                 "rate (%.0f GFLOP/s at L=%d, %.0f at L=%d) + the output projection streamed at %.1f GB/s;\n"

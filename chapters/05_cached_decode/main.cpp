@@ -185,7 +185,7 @@ int run_verify(const Gpt2Weights& weights, const std::vector<int>& prompt, Gener
         std::printf("naive vs cached: %zu-token prompt, %s, %d new tokens\n%s", prompt.size(),
                     options.sampling.describe().c_str(), steps,
                     format_table({"step", "L", "naive token", "cached token", "max |logit diff|"}, rows).c_str());
-        if (stride > 1) std::printf("(every %d-th step shown)\n", stride);
+        if (stride > 1) std::printf("(one step in %d shown)\n", stride);
         std::printf("identical tokens: %s (%d of %d steps)\n", identical ? "yes" : "NO",
                     first_difference < 0 ? steps : first_difference - 1, steps);
         std::printf("max |logit difference| over all steps: %.2e (step %d) — not always 0: the two paths add the\n"

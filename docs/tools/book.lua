@@ -284,6 +284,13 @@ local function chapters_table()
       local cell
       if readme then
         local page = readme:match("^chapters/([^/]+)/README%.md$") .. ".html"
+        -- the lesson's own title, without its "Chapter NN —" prefix, when it has one
+        local heading = (read_file(repo_root .. "/" .. readme) or ""):match("^#%s+([^\n]+)") or
+                        (read_file(repo_root .. "/" .. readme) or ""):match("\n#%s+([^\n]+)")
+        if heading then
+          heading = heading:gsub("^[Cc]hapter%s+%d+%s*[—:%-–]+%s*", ""):gsub("%s+$", "")
+          if heading ~= "" then title = heading end
+        end
         cell = string.format('<a href="%s"><span class="num">%s</span> %s</a>', page, nn,
                              html_escape(title))
       else

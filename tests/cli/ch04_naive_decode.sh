@@ -44,7 +44,7 @@ else
   missing=""
   for key in '"prompt_ids":[464,2068,7586]' '"generated_ids":[' '"text":' '"timing":{' '"prefill_s":' \
              '"decode_s":' '"new_tokens":4' '"decode_tokens_per_s":' '"time_to_first_token_s":'; do
-    [[ "$json" == *"$key"* ]] || missing+=" $key"
+    [[ "${json// /}" == *"$key"* ]] || missing+=" $key"  # (spaces removed: "[464, 2068]" → "[464,2068]")
   done
   if [ -n "$missing" ]; then echo "FAIL --json: missing$missing"; else echo "ok --json has prompt_ids, generated_ids, text, timing"; fi
 fi
