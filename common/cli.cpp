@@ -22,8 +22,19 @@ std::vector<std::string> split_names(const std::string& names) {
 
 std::string shown(const std::string& text) {
     // Quote what the user typed, cut short so an absurd value cannot flood the terminal.
+    // Control characters are escaped (\n, \x1b, ...) so the error stays one line.
     std::string cut = text.size() > 40 ? text.substr(0, 40) + "..." : text;
-    return "'" + cut + "'";
+    std::string out = "'";
+    for (unsigned char c : cut) {
+        if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
+        else if (c < 0x20 || c == 0x7f) {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "\\x%02x", c);
+            out += hex;
+        } else out += static_cast<char>(c);
+    }
+    return out + "'";
 }
 
 std::string format_real(double x) {

@@ -136,6 +136,10 @@ Gpt2Config load_config_json(const std::string& path) {
     } catch (const nlohmann::json::parse_error& e) {
         throw UserError(path + ": not valid JSON (at byte " + std::to_string(e.byte) +
                         "); re-download the model with `make gpt2`");
+    } catch (const nlohmann::json::exception& e) {
+        // e.g. a number too large for a double (1e999): valid-looking, but unusable.
+        throw UserError(path + ": unusable JSON (" + std::string(e.what()) +
+                        "); re-download the model with `make gpt2`");
     }
     if (!root.is_object())
         throw UserError(path + ": config.json must be a JSON object ({...}), found " +

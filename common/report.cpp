@@ -93,6 +93,10 @@ OutputFile::OutputFile(std::string path, bool force) : path_(std::move(path)) {
         throw UserError(path_ + " already exists and was not written by this tutorial; "
                         "move it away, choose another output path, or pass --force to overwrite it");
     if (directory_exists(path_)) throw UserError(path_ + " is a folder; choose a file name for the output");
+    struct stat info {};
+    if (::lstat(path_.c_str(), &info) == 0 && !S_ISREG(info.st_mode))  // even with --force: never rename over /dev/null
+        throw UserError(path_ + " exists and is not a regular file (a device, pipe or link); "
+                        "choose another output path");
     temp_path_ = path_ + ".tmp" + std::to_string(::getpid());
 }
 

@@ -163,9 +163,9 @@ TEST_CASE("an output folder that cannot be created is one clear error, not a cra
 
 // Found while reviewing report.cpp: the "already exists" check looks only at regular files,
 // so an existing FIFO, socket or device node under the output name (think --out /dev/null)
-// is silently replaced by a regular file. Reported to the coordinator; may_fail until
-// OutputFile refuses any existing non-regular path (then remove the decorator).
-TEST_CASE("an existing non-regular file (a FIFO) under the output name is not replaced" * doctest::may_fail()) {
+// was silently replaced by a regular file. Fixed: OutputFile refuses any existing
+// non-regular path, even with --force.
+TEST_CASE("an existing non-regular file (a FIFO) under the output name is not replaced") {
     ScratchDir dir;
     REQUIRE(::mkfifo((dir / "pipe").c_str(), 0644) == 0);
     std::string message = user_error_of([&] { gpt2::write_output_file(dir / "pipe", "x", false); });
@@ -208,9 +208,8 @@ TEST_CASE("an absurdly long value is quoted cut short, so the error stays one re
 
 // Found by fuzz_cli on its first run (input "--h\n", see tests/README.md): what the user typed
 // is echoed verbatim, so a newline (or a terminal escape) inside a flag breaks the
-// one-line error. Reported to the coordinator (common/cli.cpp, shown()); may_fail until the
-// echo escapes control characters — then remove the decorator.
-TEST_CASE("an error echoing a flag with a newline in it is still one line" * doctest::may_fail()) {
+// one-line error. Fixed: shown() in common/cli.cpp escapes control characters.
+TEST_CASE("an error echoing a flag with a newline in it is still one line") {
     gpt2::CliParser cli("prog", "test");
     std::vector<const char*> argv{"prog", "--h\n"};
     std::string message = user_error_of([&] { cli.parse(2, argv.data()); });

@@ -338,9 +338,8 @@ TEST_CASE("config.json sizes that would need terabytes are refused before anythi
 
 // Found by fuzz_config (input "2147481e303647", tests/README.md): a number too large for a
 // double makes nlohmann::json throw out_of_range, which load_config_json did not turn into a
-// UserError (chapters would report an "internal error"). Reported to the coordinator for
-// the loader's common/gpt2_config.cpp; may_fail until fixed — then remove the decorator.
-TEST_CASE("config.json with a number too large for a double is one clear UserError" * doctest::may_fail()) {
+// UserError (chapters reported an "internal error"). Fixed in common/gpt2_config.cpp.
+TEST_CASE("config.json with a number too large for a double is one clear UserError") {
     std::string message;
     try {
         message = config_error(R"({"n_layer": 1e999, "n_head": 2, "n_embd": 4, "n_positions": 8, "vocab_size": 10})");

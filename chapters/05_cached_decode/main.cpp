@@ -63,6 +63,8 @@ bool parse_flags(int argc, char** argv, Flags& flags) {
         "  ./chapter05 --bench --bench-tokens \"16 64 256\"      (make bench runs the default sweep)");
     if (!cli.parse(argc, argv)) return false;
     apply_model_flags(cli, flags.model);
+    if (cli.given("--bench-tokens") && !flags.bench)
+        throw UserError("--bench-tokens only applies to --bench; add --bench, or drop it");
     if (flags.cache != "preallocated" && flags.cache != "concat")
         throw UserError("--cache: expected 'preallocated' or 'concat', got '" + flags.cache + "'");
     if (static_cast<int>(flags.verify) + static_cast<int>(flags.bench) + static_cast<int>(flags.cache == "concat") > 1)

@@ -31,9 +31,8 @@ fail() { echo "FAIL $1: $2"; failures=$((failures + 1)); }
 
 # Cases marked here fail today in a way reported to the coordinator (see tests/README.md):
 # they print KNOWN-BUG while failing and "ok" once fixed.
-declare -A known_bug=(
-  [cfg_number_too_large_for_double]="load_config_json lets nlohmann's out_of_range escape (exit 3, internal error)"
-)
+# None today: every finding so far is fixed (tests/README.md, "Findings").
+declare -A known_bug=()
 
 wanted() { [ -z "$only" ] || [ "$1" = "$only" ]; }
 have() { wanted "$1" && [ -x "$BIN_DIR/$1" ]; }
