@@ -7,6 +7,7 @@
 #include "errors.hpp"
 #include "paths.hpp"
 #include "report.hpp"
+#include "scratch_dir.hpp"
 
 #include <doctest/doctest.h>
 
@@ -21,19 +22,6 @@
 #include <vector>
 
 namespace {
-
-// A fresh scratch folder under /tmp, removed with everything in it at the end of the test.
-struct ScratchDir {
-    std::string path;
-    ScratchDir() {
-        char name[] = "/tmp/gpt2-reliability.XXXXXX";
-        const char* made = ::mkdtemp(name);
-        REQUIRE_MESSAGE(made != nullptr, "cannot create a scratch folder under /tmp");
-        path = made;
-    }
-    ~ScratchDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-    std::string operator/(const std::string& name) const { return path + "/" + name; }
-};
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

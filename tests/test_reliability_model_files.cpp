@@ -9,6 +9,7 @@
 #include "gpt2_config.hpp"
 #include "gpt2_weights.hpp"
 #include "safetensors.hpp"
+#include "scratch_dir.hpp"
 
 #include <doctest/doctest.h>
 
@@ -25,18 +26,6 @@
 #include <vector>
 
 namespace {
-
-struct Scratch {
-    std::string path;
-    Scratch() {
-        char name[] = "/tmp/gpt2-badmodel.XXXXXX";
-        const char* made = ::mkdtemp(name);
-        REQUIRE_MESSAGE(made != nullptr, "cannot create a scratch folder under /tmp");
-        path = made;
-    }
-    ~Scratch() { std::system(("rm -rf '" + path + "'").c_str()); }
-    std::string operator/(const std::string& name) const { return path + "/" + name; }
-};
 
 void write_bytes(const std::string& path, const std::string& bytes) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -129,7 +118,7 @@ bool one_line(const std::string& m) { return !m.empty() && m.find('\n') == std::
 
 // Opens a .safetensors file made of `header` + `data` and returns the UserError message.
 std::string open_error(const std::string& header, const std::string& data = "") {
-    Scratch dir;
+    ScratchDir dir;
     write_bytes(dir / "m.safetensors", safetensors_bytes(header, data));
     return user_error_of([&] { gpt2::SafetensorsFile file(dir / "m.safetensors"); });
 }
@@ -151,7 +140,7 @@ TEST_SUITE("reliability_bad_input") {
 // --- the safetensors container -------------------------------------------------------------
 
 TEST_CASE("the tiny reference model itself loads (so the failures below are the edits)") {
-    Scratch dir;
+    ScratchDir dir;
     TinyModel model;
     gpt2::Gpt2Weights w = gpt2::load_gpt2(model.write(dir / "ok"));
     CHECK(w.config.n_embd == 4);
@@ -159,12 +148,12 @@ TEST_CASE("the tiny reference model itself loads (so the failures below are the 
 }
 
 TEST_CASE("a missing model path suggests make gpt2") {
-    Scratch dir;
+    ScratchDir dir;
     CHECK_ERROR_MENTIONS(user_error_of([&] { gpt2::load_gpt2(dir / "nope"); }), "nope", "make gpt2");
 }
 
 TEST_CASE("an empty file and a file shorter than the 8-byte length are refused") {
-    Scratch dir;
+    ScratchDir dir;
     write_bytes(dir / "empty.safetensors", "");
     CHECK_ERROR_MENTIONS(user_error_of([&] { gpt2::SafetensorsFile f(dir / "empty.safetensors"); }),
                          "empty.safetensors");
@@ -174,7 +163,7 @@ TEST_CASE("an empty file and a file shorter than the 8-byte length are refused")
 }
 
 TEST_CASE("a header length larger than the file, or absurd (2^63), is refused before reading it") {
-    Scratch dir;
+    ScratchDir dir;
     write_bytes(dir / "long.safetensors", u64le(5000) + "{}");
     CHECK_ERROR_MENTIONS(user_error_of([&] { gpt2::SafetensorsFile f(dir / "long.safetensors"); }),
                          "long.safetensors", "5,000");
@@ -241,7 +230,7 @@ TEST_CASE("overlapping byte ranges are refused") {
 }
 
 TEST_CASE("a header that is valid JSON but 100 MiB long is refused before it is read") {
-    Scratch dir;
+    ScratchDir dir;
     // Only the length field and a little JSON are written: a reader that believed the
     // length would try to read (and allocate) 100 MiB.
     const std::uint64_t n = 100ull << 20;
@@ -250,7 +239,7 @@ TEST_CASE("a header that is valid JSON but 100 MiB long is refused before it is 
 }
 
 TEST_CASE("a truncated data segment is refused, naming the tensor that runs past the end") {
-    Scratch dir;
+    ScratchDir dir;
     TinyModel model;
     model.write(dir / "m");
     const std::string file = dir / "m/model.safetensors";
@@ -263,14 +252,14 @@ TEST_CASE("a truncated data segment is refused, naming the tensor that runs past
 // --- the GPT-2 layer on top ---------------------------------------------------------------
 
 TEST_CASE("a required tensor that is missing is named") {
-    Scratch dir;
+    ScratchDir dir;
     TinyModel model;
     model.drop("h.0.mlp.c_fc.weight");
     CHECK_ERROR_MENTIONS(user_error_of([&] { gpt2::load_gpt2(model.write(dir / "m")); }), "h.0.mlp.c_fc.weight");
 }
 
 TEST_CASE("a tensor whose shape disagrees with config.json is named with both shapes") {
-    Scratch dir;
+    ScratchDir dir;
     TinyModel model;
     model.reshape("wpe.weight", {9, 4});
     // the byte range follows the shape, so only the GPT-2 check can catch it
@@ -278,7 +267,7 @@ TEST_CASE("a tensor whose shape disagrees with config.json is named with both sh
 }
 
 TEST_CASE("NaN and Inf weights are refused, naming the tensor (documented: refuse, not warn)") {
-    Scratch dir;
+    ScratchDir dir;
     TinyModel model;
     CHECK_ERROR_MENTIONS(
         user_error_of([&] { gpt2::load_gpt2(model.write(dir / "nan", std::nanf(""), true)); }),
@@ -293,7 +282,7 @@ TEST_CASE("NaN and Inf weights are refused, naming the tensor (documented: refus
 // --- config.json ----------------------------------------------------------------------------
 
 std::string config_error(const std::string& text) {
-    Scratch dir;
+    ScratchDir dir;
     write_bytes(dir / "config.json", text);
     return user_error_of([&] { gpt2::load_config_json(dir / "config.json"); });
 }
@@ -301,7 +290,7 @@ std::string config_error(const std::string& text) {
 const char* kGoodTail = R"("n_positions": 8, "vocab_size": 10})";
 
 TEST_CASE("config.json missing or not JSON is one clear line") {
-    Scratch dir;
+    ScratchDir dir;
     CHECK_ERROR_MENTIONS(user_error_of([&] { gpt2::load_config_json(dir / "config.json"); }), "config.json");
     CHECK_ERROR_MENTIONS(config_error("{\"n_layer\": 1,"), "config.json", "JSON");
     CHECK_ERROR_MENTIONS(config_error(""), "config.json");
