@@ -8,6 +8,7 @@
 #include "paths.hpp"
 #include "report.hpp"
 #include "scratch_dir.hpp"
+#include "user_error_of.hpp"
 
 #include <doctest/doctest.h>
 
@@ -35,17 +36,6 @@ void write_file(const std::string& path, const std::string& content) {
     out << content;
 }
 
-// The message of the UserError body() throws, or "" when it throws nothing. Any other
-// exception escapes and fails the test: only UserError is a proper answer to bad input.
-template <class F>
-std::string user_error_of(F body) {
-    try {
-        body();
-    } catch (const gpt2::UserError& e) {
-        return e.what();
-    }
-    return "";
-}
 
 bool one_line(const std::string& message) {
     return !message.empty() && message.find('\n') == std::string::npos && message.size() < 400;

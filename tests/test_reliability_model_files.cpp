@@ -10,6 +10,7 @@
 #include "gpt2_weights.hpp"
 #include "safetensors.hpp"
 #include "scratch_dir.hpp"
+#include "user_error_of.hpp"
 
 #include <doctest/doctest.h>
 
@@ -104,15 +105,6 @@ struct TinyModel {
     }
 };
 
-template <class F>
-std::string user_error_of(F body) {
-    try {
-        body();
-    } catch (const gpt2::UserError& e) {
-        return e.what();
-    }
-    return "";
-}
 
 bool one_line(const std::string& m) { return !m.empty() && m.find('\n') == std::string::npos && m.size() < 600; }
 
