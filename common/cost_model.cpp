@@ -20,6 +20,7 @@ StepCost naive_step_cost(const Gpt2Config& config, int tokens) {
     cost.head_flops = 2.0 * d * V;                    // logits of the last position only
     cost.gelu_evals = n * 4.0 * d * L;
     cost.softmax_evals = n * config.n_head * L * (L + 1) / 2.0;  // query j sees j + 1 keys
+    cost.layer_norm_evals = n * 2.0 * d * L;
     cost.weight_bytes = decode_weight_bytes(config);
     return cost;
 }
@@ -32,6 +33,7 @@ StepCost cached_step_cost(const Gpt2Config& config, int context) {
     cost.head_flops = 2.0 * d * V;
     cost.gelu_evals = n * 4.0 * d;
     cost.softmax_evals = n * config.n_head * L;
+    cost.layer_norm_evals = n * 2.0 * d;
     cost.weight_bytes = decode_weight_bytes(config);
     cost.cache_bytes = n * 2.0 * L * d * sizeof(float);  // every cached K and V column, once
     return cost;
@@ -44,16 +46,26 @@ double decode_weight_bytes(const Gpt2Config& config) {
     return (n * per_layer + 2.0 * d + V * d) * sizeof(float);
 }
 
-double MachineRates::gemm_rate(int tokens) const {
-    if (gemm_tokens.empty()) return std::numeric_limits<double>::quiet_NaN();
-    if (tokens <= gemm_tokens.front()) return gemm_flops_per_s.front();
-    if (tokens >= gemm_tokens.back()) return gemm_flops_per_s.back();
+namespace {
+
+// `values` measured at `widths` (ascending), read at `tokens`: exact where measured, else
+// interpolated in log L between the nearest two (clamped at the ends).
+double rate_at(const std::vector<int>& widths, const std::vector<double>& values, int tokens) {
+    if (widths.empty() || values.size() != widths.size()) return std::numeric_limits<double>::quiet_NaN();
+    if (tokens <= widths.front()) return values.front();
+    if (tokens >= widths.back()) return values.back();
     std::size_t i = 1;
-    while (gemm_tokens[i] < tokens) ++i;
-    const double x0 = std::log(gemm_tokens[i - 1]), x1 = std::log(gemm_tokens[i]);
+    while (widths[i] < tokens) ++i;
+    if (widths[i] == tokens) return values[i];
+    const double x0 = std::log(widths[i - 1]), x1 = std::log(widths[i]);
     const double t = (std::log(tokens) - x0) / (x1 - x0);
-    return gemm_flops_per_s[i - 1] + t * (gemm_flops_per_s[i] - gemm_flops_per_s[i - 1]);
+    return values[i - 1] + t * (values[i] - values[i - 1]);
 }
+
+}  // namespace
+
+double MachineRates::gemm_rate(int tokens) const { return rate_at(gemm_tokens, gemm_flops_per_s, tokens); }
+double MachineRates::attention_rate(int tokens) const { return rate_at(gemm_tokens, attention_flops_per_s, tokens); }
 
 namespace {
 
@@ -104,37 +116,85 @@ MachineRates measure_machine(const Gpt2Weights& weights, const std::vector<int>&
                         layer.mlp_proj_weight.n_elem;
     rates.sweep_bytes = matrix_bytes * sizeof(float);
 
-    // The gemm rate: the first layer's four matrices times a (d, L) block, per width L —
-    // exactly the products a forward over L tokens runs in every layer.
-    const LayerWeights& layer = weights.layers.front();
-    for (int tokens : gemm_tokens) {
-        if (progress) progress(format("gemm rate at %d tokens", tokens));
-        arma::fmat x(c.n_embd, tokens, arma::fill::randu), h(4 * c.n_embd, tokens, arma::fill::randu);  // (d, L), (4d, L)
-        arma::fmat qkv(3 * c.n_embd, tokens), out(c.n_embd, tokens), fc(4 * c.n_embd, tokens);
-        const double seconds = best_seconds(std::max(1, repeats / 2), [&] {
-            qkv = layer.attn_qkv_weight * x;
-            out = layer.attn_proj_weight * x;
-            fc = layer.mlp_fc_weight * x;
-            out = layer.mlp_proj_weight * h;
-        });
-        rates.gemm_tokens.push_back(tokens);
-        rates.gemm_flops_per_s.push_back(2.0 * tokens * 12.0 * c.n_embd * c.n_embd / seconds);
+    // The gemm and attention rates at every width. Each timing takes the next layer's
+    // matrices in turn, so their 28 MB (GPT-2 small) come from memory, as in a real forward
+    // pass, and not from the CPU cache the previous timing filled. Buffers are made once, for
+    // the widest width, and viewed as L columns (the columns of a matrix are contiguous).
+    std::vector<int> widths = gemm_tokens;
+    std::sort(widths.begin(), widths.end());
+    widths.erase(std::unique(widths.begin(), widths.end()), widths.end());
+    const int widest = widths.empty() ? 1 : widths.back();
+    const arma::uword d = c.n_embd;
+    arma::fmat x(d, widest, arma::fill::randu), h(4 * d, widest, arma::fill::randu);  // (d, Lmax), (4d, Lmax)
+    arma::fmat qkv(3 * d, widest, arma::fill::randn), out(d, widest), fc(4 * d, widest);
+    arma::fmat scores(widest, widest);  // one head's (L, L) scores, reused
+    std::vector<double> gemm_best(widths.size(), std::numeric_limits<double>::infinity());
+    std::vector<double> attention_best = gemm_best;
+    const int passes = std::max(2, repeats / 2);
+    const std::size_t n_layers = weights.layers.size();
+    for (int pass = 0; pass < passes; ++pass) {
+        for (std::size_t i = 0; i < widths.size(); ++i) {
+            if (progress && i % std::max<std::size_t>(1, widths.size() / 10) == 0)
+                progress(format("gemm and attention rates, pass %d of %d: L = %d (%zu widths, %d to %d)", pass + 1,
+                                passes, widths[i], widths.size(), widths.front(), widest));
+            const arma::uword L = widths[i];
+            const LayerWeights& layer = weights.layers[(i + pass) % n_layers];
+            // Views of the first L columns: no copy, no allocation (strict: never resized).
+            const arma::fmat x_L(x.memptr(), d, L, false, true), h_L(h.memptr(), 4 * d, L, false, true);
+            arma::fmat qkv_L(qkv.memptr(), 3 * d, L, false, true), out_L(out.memptr(), d, L, false, true);
+            arma::fmat fc_L(fc.memptr(), 4 * d, L, false, true);
+            Stopwatch matmul_watch;
+            // Exactly the four products a forward over L tokens runs in every layer.
+            qkv_L = layer.attn_qkv_weight * x_L;   // (3d, d)·(d, L)
+            out_L = layer.attn_proj_weight * x_L;  // (d, d)·(d, L)
+            fc_L = layer.mlp_fc_weight * x_L;      // (4d, d)·(d, L)
+            out_L = layer.mlp_proj_weight * h_L;   // (d, 4d)·(4d, L)
+            gemm_best[i] = std::min(gemm_best[i], matmul_watch.seconds());
+
+            // The attention products of one layer, as causal_attention_heads runs them for a
+            // forward over L tokens: per head, scores (L, L) = kᵀq and out (hd, L) = v·scores.
+            const arma::blas_int hd = c.n_embd / c.n_head, n = static_cast<arma::blas_int>(L);
+            const arma::blas_int ld_qkv = 3 * c.n_embd, ld_out = c.n_embd;
+            const float one = 1.0f, zero = 0.0f;
+            Stopwatch attention_watch;
+            for (int head = 0; head < c.n_head; ++head) {
+                const float* q = qkv.memptr() + head * hd;
+                const float* k = q + c.n_embd;
+                const float* v = k + c.n_embd;
+                arma::blas::gemm("T", "N", &n, &n, &hd, &one, k, &ld_qkv, q, &ld_qkv, &zero, scores.memptr(), &n);
+                arma::blas::gemm("N", "N", &hd, &n, &n, &one, v, &ld_qkv, scores.memptr(), &n, &zero,
+                                 out.memptr() + head * hd, &ld_out);
+            }
+            attention_best[i] = std::min(attention_best[i], attention_watch.seconds());
+        }
+    }
+    for (std::size_t i = 0; i < widths.size(); ++i) {
+        const double L = widths[i];
+        rates.gemm_tokens.push_back(widths[i]);
+        rates.gemm_flops_per_s.push_back(2.0 * L * 12.0 * d * d / gemm_best[i]);
+        rates.attention_flops_per_s.push_back(2.0 * 2.0 * L * L * d / attention_best[i]);
     }
 
     // The element-wise work, timed on the model's own functions: GELU over a (4d, 256) block,
-    // a causal softmax over a (256, 256) block of scores (256·257/2 visible entries).
-    if (progress) progress("GELU and softmax rates");
+    // a causal softmax over a (256, 256) block of scores (256·257/2 visible entries), a
+    // LayerNorm over a (d, 256) block.
+    if (progress) progress("GELU, softmax and LayerNorm rates");
     const int width = 256;
-    arma::fmat hidden(4 * c.n_embd, width, arma::fill::randn), work(4 * c.n_embd, width);
+    arma::fmat hidden(4 * d, width, arma::fill::randn), work(4 * d, width);
     rates.gelu_s = best_seconds(3, [&] {
                        work = hidden;
                        gelu_in_place(work);
                    }) / hidden.n_elem;
-    arma::fmat scores(width, width, arma::fill::randn), scratch(width, width);
+    arma::fmat block_scores(width, width, arma::fill::randn), scratch(width, width);
     rates.softmax_s = best_seconds(3, [&] {
-                          scratch = scores;
+                          scratch = block_scores;
                           masked_softmax(scratch, 0);
                       }) / (width * (width + 1) / 2.0);
+    const LayerWeights& first = weights.layers.front();
+    arma::fmat stream(d, width, arma::fill::randn), normalised(d, width);  // (d, 256)
+    rates.layer_norm_s = best_seconds(3, [&] {
+                             layer_norm(stream, first.ln_1_weight, first.ln_1_bias, c.layer_norm_epsilon, normalised);
+                         }) / stream.n_elem;
     return rates;
 }
 
@@ -142,12 +202,14 @@ MachineRates measure_machine(const Gpt2Weights& weights, const std::vector<int>&
 StepTime predict_naive_step(const Gpt2Config& config, int tokens, const MachineRates& rates) {
     const StepCost cost = naive_step_cost(config, tokens);
     StepTime time;
-    // Compute-bound: matrix-matrix products at the gemm rate measured for this width.
-    time.matmul_s = (cost.matmul_flops + cost.attention_flops) / rates.gemm_rate(tokens);
+    // Compute-bound: matrix-matrix products at the rates measured for this very width — the
+    // weight matrices at the gemm rate, the per-head attention products at theirs.
+    time.matmul_s = cost.matmul_flops / rates.gemm_rate(tokens) + cost.attention_flops / rates.attention_rate(tokens);
     // The output head works on ONE column: it streams its V×d weights like a decode step.
     time.head_s = static_cast<double>(config.vocab_size) * config.n_embd * sizeof(float) / rates.bandwidth_bytes_per_s();
-    // GELU's tanh and the softmax's exp, one at a time, at their measured rates.
-    time.elementwise_s = cost.gelu_evals * rates.gelu_s + cost.softmax_evals * rates.softmax_s;
+    // GELU's tanh, the softmax's exp and the LayerNorms, one element at a time, measured rates.
+    time.elementwise_s = cost.gelu_evals * rates.gelu_s + cost.softmax_evals * rates.softmax_s +
+                         cost.layer_norm_evals * rates.layer_norm_s;
     return time;
 }
 
@@ -156,7 +218,8 @@ StepTime predict_cached_step(const Gpt2Config& config, int context, const Machin
     StepTime time;
     // Bandwidth-bound: every weight byte and every cached K, V byte read once.
     time.memory_s = (cost.weight_bytes + cost.cache_bytes) / rates.bandwidth_bytes_per_s();
-    time.elementwise_s = cost.gelu_evals * rates.gelu_s + cost.softmax_evals * rates.softmax_s;
+    time.elementwise_s = cost.gelu_evals * rates.gelu_s + cost.softmax_evals * rates.softmax_s +
+                         cost.layer_norm_evals * rates.layer_norm_s;
     return time;
 }
 // [/listing]

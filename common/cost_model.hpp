@@ -11,14 +11,20 @@
 //     cache reads     n · 2·L·d floats
 //
 // Predictions come from rates MEASURED on this machine in the same run:
-//   gemm rate   FLOP/s of the model's own weight matrices times a (d, L) block, per L —
-//               what a naive step (and the prefill) runs at: compute-bound;
+//   gemm rate   FLOP/s of the model's own weight matrices times a (d, L) block, at EVERY
+//               width L a run visits — what a naive step (and the prefill) runs at. A gemm's
+//               speed depends on its exact width (BLAS cuts the L columns into register-sized
+//               panels and shares them between threads: here L = 20 can run at half the rate
+//               of L = 32), so a few widths and interpolation would flatter the model;
+//   attention   FLOP/s of one layer's per-head products (scores kᵀq and the weighted sum v·p,
+//               inner dimension 64 or L, not 768): a different shape, a different rate;
 //   sweep       seconds of one matrix-vector product over every weight a decode step reads
 //               (each layer's four matrices + the output projection) — the CEILING of cached
 //               decoding: it cannot go faster than streaming the weights from memory once;
-//   elementwise seconds per GELU (one tanh) and per softmax entry (one exp), timed on the
-//               model's own gelu_in_place / masked_softmax: not FLOPs a matrix unit does, but
-//               a naive step evaluates 4d·L of the first and ~L²/2 per head of the second.
+//   elementwise seconds per GELU (one tanh), per softmax entry (one exp) and per LayerNorm
+//               element, timed on the model's own gelu_in_place / masked_softmax / layer_norm:
+//               not FLOPs a matrix unit does, but a naive step evaluates 4d·L of the first,
+//               ~L²/2 per head of the second and 2d·L per layer of the third.
 #pragma once
 
 #include "gpt2_config.hpp"
@@ -36,6 +42,7 @@ struct StepCost {
     double head_flops = 0;       // the output projection (last position only)
     double gelu_evals = 0;       // tanh evaluations (4d per token per layer)
     double softmax_evals = 0;    // exp evaluations (visible scores, every head and layer)
+    double layer_norm_evals = 0; // elements normalised (two LayerNorms per layer, every token)
     double weight_bytes = 0;     // weights that must be read (every matrix, once)
     double cache_bytes = 0;      // K, V read from the cache (cached steps only)
     double flops() const { return matmul_flops + attention_flops + head_flops; }
@@ -52,20 +59,25 @@ double decode_weight_bytes(const Gpt2Config& config);
 struct MachineRates {
     double sweep_s = 0;                 // one gemv sweep over every weight (best of the repeats)
     double sweep_bytes = 0;             // bytes that sweep reads
-    std::vector<int> gemm_tokens;       // widths L the gemm rate was measured at
-    std::vector<double> gemm_flops_per_s;
+    std::vector<int> gemm_tokens;            // widths L the rates were measured at (ascending)
+    std::vector<double> gemm_flops_per_s;    // weight matrices × (d, L), at each width
+    std::vector<double> attention_flops_per_s;  // one layer's per-head products over L tokens
     double gelu_s = 0;                  // seconds per GELU element
     double softmax_s = 0;               // seconds per visible softmax entry
+    double layer_norm_s = 0;            // seconds per LayerNorm element
 
     double bandwidth_bytes_per_s() const { return sweep_bytes / sweep_s; }
     double ceiling_tokens_per_s() const { return 1.0 / sweep_s; }
-    // The measured gemm rate at width L (interpolated in log L between measured widths).
+    // The rates measured at width L (exact when L was measured, else interpolated in log L
+    // between the nearest measured widths).
     double gemm_rate(int tokens) const;
+    double attention_rate(int tokens) const;
 };
 
-// Measures both rates with the model's own matrices. `repeats` runs of each, best kept (the
-// machine's capability; other programs only ever slow a run down). `progress` (may be empty)
-// is told what is being measured.
+// Measures the rates with the model's own matrices, the gemm and attention rates at every
+// width in `gemm_tokens` (give every sequence length the run will see). Best of `repeats` for
+// the ceiling and of max(2, repeats/2) for each width (the machine's capability; other
+// programs only ever slow a run down). `progress` (may be empty) is told what is measured.
 MachineRates measure_machine(const Gpt2Weights& weights, const std::vector<int>& gemm_tokens, int repeats = 5,
                              const std::function<void(const std::string&)>& progress = {});
 // Just the ceiling sweep: seconds of one matrix-vector pass over every decode weight.

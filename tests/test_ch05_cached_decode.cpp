@@ -16,9 +16,11 @@
 #include "kv_cache.hpp"
 #include "paths.hpp"
 #include "decode_references.hpp"
+#include "tiny_model.hpp"
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -252,6 +254,42 @@ TEST_CASE("the cost model counts what FACTS.md states for GPT-2 small") {
     // Naive work grows with L, cached work barely (only the attention term).
     CHECK(naive_step_cost(c, 512).flops() > 2 * naive_step_cost(c, 256).flops());
     CHECK(cached_step_cost(c, 512).flops() < 1.01 * cached_step_cost(c, 256).flops() + 1e8);
+}
+
+TEST_CASE("the cost model reads a rate at the width it was measured at, and interpolates only between widths") {
+    // Hand-made rates with a dip at L = 17, as a real sgemm shows at awkward widths: the
+    // model must use the dip itself there, not smooth it away.
+    MachineRates rates;
+    rates.gemm_tokens = {16, 17, 64};
+    rates.gemm_flops_per_s = {100e9, 50e9, 200e9};
+    rates.attention_flops_per_s = {20e9, 10e9, 40e9};
+    CHECK(rates.gemm_rate(17) == 50e9);
+    CHECK(rates.attention_rate(64) == 40e9);
+    CHECK(rates.gemm_rate(4) == 100e9);     // below the first width: the first width's rate
+    CHECK(rates.gemm_rate(1000) == 200e9);  // above the last: the last's
+    // Between 17 and 64: linear in log L (hand derivation: t = ln(32/17) / ln(64/17)).
+    const double t = std::log(32.0 / 17.0) / std::log(64.0 / 17.0);
+    CHECK(rates.gemm_rate(32) == doctest::Approx(50e9 + t * 150e9).epsilon(1e-12));
+}
+
+TEST_CASE("the machine's rates are measured at every width asked for, each a real positive rate") {
+    const Gpt2Weights w = gpt2_test::tiny_weights(2, 2, 8, 16, 24);
+    const MachineRates rates = measure_machine(w, {5, 3, 4, 4}, 2);
+    INFO("common/cost_model.cpp measure_machine: one gemm and one attention rate per distinct width, ascending");
+    REQUIRE(rates.gemm_tokens == std::vector<int>{3, 4, 5});
+    REQUIRE(rates.gemm_flops_per_s.size() == 3);
+    REQUIRE(rates.attention_flops_per_s.size() == 3);
+    for (std::size_t i = 0; i < 3; ++i) {
+        CHECK(std::isfinite(rates.gemm_flops_per_s[i]));
+        CHECK(rates.gemm_flops_per_s[i] > 0);
+        CHECK(std::isfinite(rates.attention_flops_per_s[i]));
+        CHECK(rates.attention_flops_per_s[i] > 0);
+    }
+    CHECK(rates.sweep_s > 0);
+    CHECK(rates.gelu_s > 0);
+    CHECK(rates.softmax_s > 0);
+    CHECK(rates.layer_norm_s > 0);
+    CHECK(predict_naive_step_s(w.config, 4, rates) > 0);
 }
 
 }  // TEST_SUITE

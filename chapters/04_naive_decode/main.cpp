@@ -61,12 +61,11 @@ bool parse_flags(int argc, char** argv, Flags& flags) {
 // --- 3. The naive loop: common/decode.cpp (generate, generate_naive) ---
 
 // --- 4. What each step cost, next to what the cost model predicts ---
-// Widths to measure the gemm rate at: the prompt length, powers of two, the final length.
+// Widths to measure the gemm rate at: every sequence length a step will run over. (A gemm's
+// rate depends on its exact width; the lesson's step 4 shows by how much.)
 std::vector<int> gemm_widths(int first, int last) {
-    std::vector<int> widths{first};
-    for (int w = 16; w < last; w *= 2)
-        if (w > first) widths.push_back(w);
-    if (last > first) widths.push_back(last);
+    std::vector<int> widths;
+    for (int w = first; w < std::max(first + 1, last); ++w) widths.push_back(w);
     return widths;
 }
 
@@ -89,18 +88,20 @@ void print_step_table(const Generation& run, const Gpt2Config& config, const Mac
                         format("%.2f", run.step_seconds[i] / predicted)});
     }
     std::printf("\nEvery step runs the forward pass over the whole sequence (its length L):\n");
-    std::printf("%s", format_table({"step", "L", "GFLOP", "matmul ms", "tanh+exp ms", "predicted ms", "measured ms",
+    std::printf("%s", format_table({"step", "L", "GFLOP", "matmul ms", "tanh+exp+norm ms", "predicted ms", "measured ms",
                                     "measured/predicted"},
                                    rows)
                           .c_str());
     if (stride > 1) std::printf("(one step in %d shown; --all-steps shows all)\n", stride);
     std::printf("total: %.2f s measured, %.2f s predicted by the cost model\n", measured_total, predicted_total);
-    std::printf("cost model, with rates measured just now: matmul = FLOPs of a forward over L tokens / the gemm\n"
-                "rate (%.0f GFLOP/s at L=%d, %.0f at L=%d) + the output projection streamed at %.1f GB/s;\n"
-                "tanh+exp = 4·d·L GELUs per layer at %.1f ns + L(L+1)/2 softmax entries per head at %.1f ns\n",
-                rates.gemm_rate(rates.gemm_tokens.front()) / 1e9, rates.gemm_tokens.front(),
-                rates.gemm_rate(rates.gemm_tokens.back()) / 1e9, rates.gemm_tokens.back(),
-                rates.bandwidth_bytes_per_s() / 1e9, rates.gelu_s * 1e9, rates.softmax_s * 1e9);
+    const int first = rates.gemm_tokens.front(), last = rates.gemm_tokens.back();
+    std::printf("cost model, with rates measured just now at every L: matmul = FLOPs of a forward over L tokens\n"
+                "at the gemm rate for that L (%.0f GFLOP/s at L=%d, %.0f at L=%d; attention products %.0f and %.0f)\n"
+                "+ the output projection streamed at %.1f GB/s; tanh+exp+norm = 4·d·L GELUs per layer at %.1f ns,\n"
+                "L(L+1)/2 softmax entries per head at %.1f ns, 2·d·L LayerNorm elements per layer at %.2f ns\n",
+                rates.gemm_rate(first) / 1e9, first, rates.gemm_rate(last) / 1e9, last, rates.attention_rate(first) / 1e9,
+                rates.attention_rate(last) / 1e9, rates.bandwidth_bytes_per_s() / 1e9, rates.gelu_s * 1e9,
+                rates.softmax_s * 1e9, rates.layer_norm_s * 1e9);
 }
 
 // --- 5. --json: one object on stdout ---

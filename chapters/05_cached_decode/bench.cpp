@@ -97,6 +97,40 @@ std::vector<int> bench_prompt(const Flags& flags, const Gpt2Weights& weights, co
     return ids;
 }
 
+// "86 GFLOP/s at L=16, 140 at L=32, …": the first width, the powers of two, the last, and
+// the slowest and fastest (the rate is measured at every width; printing 512 is too many).
+std::string rate_sample(const std::vector<int>& widths, const std::vector<double>& flops_per_s) {
+    std::string text;
+    for (std::size_t i = 0; i < widths.size(); ++i) {
+        const int L = widths[i];
+        if (i != 0 && i + 1 != widths.size() && (L & (L - 1)) != 0) continue;
+        text += format("%s%.0f%s at L=%d", text.empty() ? "" : ", ", flops_per_s[i] / 1e9, text.empty() ? " GFLOP/s" : "", L);
+    }
+    const auto [slowest, fastest] = std::minmax_element(flops_per_s.begin(), flops_per_s.end());
+    text += format("; slowest %.0f at L=%d, fastest %.0f at L=%d", *slowest / 1e9, widths[slowest - flops_per_s.begin()],
+                   *fastest / 1e9, widths[fastest - flops_per_s.begin()]);
+    return text;
+}
+
+// How well the cost model predicts each naive step: measured / predicted, median and worst.
+struct ModelFit {
+    double median = 0, worst = 0;
+    int worst_context = 0;
+};
+ModelFit naive_fit(const Generation& naive, const Gpt2Config& config, const MachineRates& rates) {
+    std::vector<double> ratios;
+    ModelFit fit;
+    for (std::size_t i = 0; i < naive.step_seconds.size(); ++i) {
+        const double ratio = naive.step_seconds[i] / predict_naive_step_s(config, naive.step_context[i], rates);
+        ratios.push_back(ratio);
+        if (ratio > fit.worst) fit = {0, ratio, naive.step_context[i]};
+    }
+    if (ratios.empty()) return fit;
+    std::nth_element(ratios.begin(), ratios.begin() + ratios.size() / 2, ratios.end());
+    fit.median = ratios[ratios.size() / 2];
+    return fit;
+}
+
 // Prefill of `tokens` tokens into a fresh cache: best of three (after a warm-up).
 double measure_prefill(const Gpt2Weights& weights, int tokens) {
     std::vector<int> ids(tokens);
@@ -131,11 +165,10 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
     // Refuse to clobber before spending minutes (write_output_file checks again at the end).
     { OutputFile check_csv(csv_path, flags.force), check_plot(plot_path, flags.force); }
 
-    // 1. This machine's rates, measured now with the model's own matrices.
-    std::vector<int> widths{P};
-    for (int w = 16; w < P + longest; w *= 2)
-        if (w > P) widths.push_back(w);
-    widths.push_back(P + longest);
+    // 1. This machine's rates, measured now with the model's own matrices, at every sequence
+    //    length a naive step will run over (P, P + 1, …, P + longest − 1).
+    std::vector<int> widths(longest);
+    std::iota(widths.begin(), widths.end(), P);
     const MachineRates rates = measure_machine(weights, widths, 5, [](const std::string& what) {
         std::fprintf(stderr, "measuring %s ...\n", what.c_str());
     });
@@ -162,6 +195,7 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
     }();
     const Generation naive = timed_run("naive (chapter 04)", weights, prompt, options, nullptr);
     const bool identical = naive.generated_ids == cached.generated_ids && concat.generated_ids == cached.generated_ids;
+    const ModelFit fit = naive_fit(naive, config, rates);
 
     // 3. The table: each length's time is the sum of the first N steps of the run.
     std::vector<std::vector<std::string>> rows;
@@ -229,10 +263,13 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
                ",\"bandwidth_bytes_per_s\":" + json_number(rates.bandwidth_bytes_per_s()) + "}";
         out += ",\"gemm\":[";
         for (std::size_t i = 0; i < rates.gemm_tokens.size(); ++i)
-            out += format("%s{\"tokens\":%d,\"flops_per_s\":%s}", i ? "," : "", rates.gemm_tokens[i],
-                          json_number(rates.gemm_flops_per_s[i]).c_str());
+            out += format("%s{\"tokens\":%d,\"flops_per_s\":%s,\"attention_flops_per_s\":%s}", i ? "," : "",
+                          rates.gemm_tokens[i], json_number(rates.gemm_flops_per_s[i]).c_str(),
+                          json_number(rates.attention_flops_per_s[i]).c_str());
         out += "],\"prefill_256_s\":" + json_number(prefill_s) +
                ",\"cached_decode_tokens_per_s\":" + json_number(cached.decode_tokens_per_s()) +
+               ",\"naive_step_vs_model\":{\"median\":" + json_number(fit.median) + ",\"worst\":" +
+               json_number(fit.worst) + ",\"worst_context\":" + std::to_string(fit.worst_context) + "}" +
                ",\"peak_rss_bytes\":" + std::to_string(full_cache_peak_rss) + ",\"rows\":[" + json_rows + "]" +
                ",\"csv\":" + json_string(csv_path) + ",\"plot\":" + (plotted ? json_string(plot_path) : "null") + "}";
         std::printf("%s\n", out.c_str());
@@ -251,10 +288,13 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
     std::printf("cached decode over %d tokens: %.1f ms/token = %.1f tokens/s = %.0f%% of the ceiling\n", longest,
                 cached_decode_ms, cached.decode_tokens_per_s(),
                 cached_decode_ms > 0 ? rates.sweep_s * 1e3 / cached_decode_ms * 100 : 0.0);
-    std::printf("gemm rate (naive steps, prefill): ");
-    for (std::size_t i = 0; i < rates.gemm_tokens.size(); ++i)
-        std::printf("%s%.0f GFLOP/s at L=%d", i ? ", " : "", rates.gemm_flops_per_s[i] / 1e9, rates.gemm_tokens[i]);
-    std::printf("\nprefill of %d tokens: %.3f s (best of 3)\n", prefill_tokens, prefill_s);
+    std::printf("gemm rate at every L from %d to %d (a sample): %s\n", rates.gemm_tokens.front(),
+                rates.gemm_tokens.back(), rate_sample(rates.gemm_tokens, rates.gemm_flops_per_s).c_str());
+    std::printf("attention products' rate (a sample): %s\n",
+                rate_sample(rates.gemm_tokens, rates.attention_flops_per_s).c_str());
+    std::printf("naive step time / cost model: median %.2fx, worst %.2fx (at L=%d) over %d steps\n", fit.median,
+                fit.worst, fit.worst_context, longest);
+    std::printf("prefill of %d tokens: %.3f s (best of 3)\n", prefill_tokens, prefill_s);
     std::printf("peak resident memory with the model and a full %d-token cache: %s\n", config.n_positions,
                 mib(full_cache_peak_rss).c_str());
     std::printf("wrote %s\n", csv_path.c_str());
