@@ -25,6 +25,18 @@ void add_generation_flags(CliParser& cli, GenerationFlags& flags) {
     cli.flag("--ignore-eos", flags.ignore_eos, "keep generating after <|endoftext|> (id 50256)");
 }
 
+void add_decoding_flags(CliParser& cli, ModelFlags& model, GenerationFlags& generation, const std::string& sample_prompt,
+                        int default_new_tokens) {
+    model.prompt = sample_prompt;
+    generation.max_new_tokens = default_new_tokens;
+    add_model_flags(cli, model);
+    add_generation_flags(cli, generation);
+}
+
+std::string sampling_defaults_line() {
+    return "Sampling defaults: " + SamplingSettings().describe() + " (as in common tools).";
+}
+
 GenerationOptions generation_options(const GenerationFlags& flags) {
     GenerationOptions options;
     options.max_new_tokens = flags.max_new_tokens;

@@ -7,6 +7,9 @@
 
 #include "cli.hpp"
 #include "decode.hpp"
+#include "model_flags.hpp"
+
+#include <string>
 
 namespace gpt2 {
 
@@ -22,6 +25,13 @@ struct GenerationFlags {
 
 // Declares the flags on `cli`; `flags` holds the defaults shown in --help.
 void add_generation_flags(CliParser& cli, GenerationFlags& flags);
+// Chapters 04 and 05 start alike: the prompt defaults to `sample_prompt` and the length to
+// `default_new_tokens`, then the model flags and the generation flags are declared on `cli`.
+void add_decoding_flags(CliParser& cli, ModelFlags& model, GenerationFlags& generation, const std::string& sample_prompt,
+                        int default_new_tokens);
+// "Sampling defaults: temperature 0.8, top-k 40, top-p 0.95, seed 1234 (as in common tools)."
+// — from the defaults themselves, so --help cannot drift from the code.
+std::string sampling_defaults_line();
 // After cli.parse(): the options for generate_naive / generate_cached (validated; --greedy
 // wins over --temperature).
 GenerationOptions generation_options(const GenerationFlags& flags);

@@ -2,6 +2,8 @@
 
 #include "paths.hpp"
 
+#include <doctest/doctest.h>
+
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -29,6 +31,19 @@ std::vector<GreedyReference> greedy_references() {
         references.push_back(std::move(ref));
     }
     return references;
+}
+
+void check_greedy_run(const GreedyReference& ref, const gpt2::Generation& run) {
+    INFO("fixture " << ref.name);
+    CHECK(run.stop == gpt2::StopReason::ContextWindow);
+    REQUIRE(run.generated_ids.size() == ref.continuation.size());
+    REQUIRE(run.step_logits.size() == ref.step_logits.size());
+    for (std::size_t k = 0; k < ref.continuation.size(); ++k) {
+        const float diff = arma::abs(run.step_logits[k] - ref.step_logits[k]).max();
+        INFO("step " << k + 1 << ": max |logit - reference| = " << diff);
+        CHECK(diff <= ref.tolerance);
+        REQUIRE(run.generated_ids[k] == ref.continuation[k]);
+    }
 }
 
 }  // namespace decode_references

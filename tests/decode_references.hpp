@@ -3,6 +3,8 @@
 // field "greedy" (see tests/reference/README.md). Used by chapters 04 and 05.
 #pragma once
 
+#include "decode.hpp"
+
 #include <armadillo>
 #include <string>
 #include <vector>
@@ -20,5 +22,10 @@ struct GreedyReference {
 
 // Every fixture's reference found in tests/reference/ (empty if none: callers fail then).
 std::vector<GreedyReference> greedy_references();
+
+// Checks one greedy run of `ref`'s fixture (either decoding path) against the reference: it ran
+// until the window was full, and at every step its logits are within ref.tolerance and its
+// token is the reference's (doctest checks; the first differing token stops the comparison).
+void check_greedy_run(const GreedyReference& ref, const gpt2::Generation& run);
 
 }  // namespace decode_references

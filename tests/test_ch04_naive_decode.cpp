@@ -251,15 +251,7 @@ TEST_CASE("naive decoding reproduces the reference greedy continuations, logits 
         options.stop_at_end_of_text = false;
         options.capture_logits = true;
         const Generation run = generate_naive(weights, ref.prompt, options);
-        INFO("fixture " << ref.name);
-        CHECK(run.stop == StopReason::ContextWindow);
-        REQUIRE(run.generated_ids.size() == ref.continuation.size());
-        for (std::size_t k = 0; k < ref.continuation.size(); ++k) {
-            const float diff = arma::abs(run.step_logits[k] - ref.step_logits[k]).max();
-            INFO("step " << k + 1 << ": max |logit - reference| = " << diff);
-            CHECK(diff <= ref.tolerance);
-            REQUIRE(run.generated_ids[k] == ref.continuation[k]);
-        }
+        decode_references::check_greedy_run(ref, run);
     }
 }
 

@@ -40,15 +40,12 @@ struct Flags {
 };
 
 bool parse_flags(int argc, char** argv, Flags& flags) {
-    flags.model.prompt = kSamplePrompt;
-    flags.generation.max_new_tokens = 32;  // naive decoding is slow on purpose: keep the default short
     CliParser cli("chapter04", "Naive decoding: every new token re-runs the forward pass over the whole sequence.");
-    add_model_flags(cli, flags.model);
-    add_generation_flags(cli, flags.generation);
+    // Naive decoding is slow on purpose: keep the default short (32 new tokens).
+    add_decoding_flags(cli, flags.model, flags.generation, kSamplePrompt, 32);
     cli.flag("--all-steps", flags.all_steps, "print every step in the table (default: a sample of them)");
-    cli.epilog(
-        "Sampling defaults: temperature 0.8, top-k 40, top-p 0.95, seed 1234 (as in common tools).\n"
-        "Examples:\n"
+    cli.epilog(sampling_defaults_line() +
+        "\nExamples:\n"
         "  ./chapter04 -p \"The meaning of life is\" -n 48 --greedy\n"
         "  ./chapter04 --prompt-ids \"15496 995\" -n 16 --temperature 1.0 --top-k 0 --seed 7\n"
         "  ./chapter04 --json");

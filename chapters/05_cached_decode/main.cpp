@@ -37,11 +37,8 @@ const char* kSamplePrompt = "The quick brown fox";
 
 // --- 1. Flags ---
 bool parse_flags(int argc, char** argv, Flags& flags) {
-    flags.model.prompt = kSamplePrompt;
-    flags.generation.max_new_tokens = 100;
     CliParser cli("chapter05", "Cached decoding: a KV cache makes every new token cost the same.");
-    add_model_flags(cli, flags.model);
-    add_generation_flags(cli, flags.generation);
+    add_decoding_flags(cli, flags.model, flags.generation, kSamplePrompt, 100);
     cli.option("--cache", flags.cache, "preallocated|concat",
                "the cache layout: one allocation for the whole window (default), or grown by "
                "concatenation every step like torch.cat (shows what the copies cost)");
@@ -53,9 +50,8 @@ bool parse_flags(int argc, char** argv, Flags& flags) {
                "prompt length for --bench when no prompt is given (default: 16)", 1, 1024);
     cli.option("--out-dir", flags.out_dir, "DIR", "where --bench writes its CSV and plot (default: build/out)");
     cli.flag("--force", flags.force, "let --bench replace files this tutorial did not write");
-    cli.epilog(
-        "Sampling defaults: temperature 0.8, top-k 40, top-p 0.95, seed 1234 (as in common tools);\n"
-        "the same flags and seed give the same tokens as ./chapter04.\n"
+    cli.epilog(sampling_defaults_line() +
+        "\nThe same flags and seed give the same tokens as ./chapter04.\n"
         "Examples:\n"
         "  ./chapter05 -p \"The meaning of life is\" -n 100 --greedy\n"
         "  ./chapter05 --verify -n 64 --temperature 1 --top-k 50 --seed 7\n"

@@ -41,15 +41,34 @@ using Json = nlohmann::ordered_json;
 namespace {
 
 // What a report produces: text on the terminal (unless --json) and the same numbers as JSON.
+// The text is collected, not printed as it goes: a step that finds bad input (a request longer
+// than the slot, a --measure too large) must leave stdout empty, not half a report.
 struct Report {
     bool quiet = false;
     Json json;
+    std::string text;
     void say(const char* fmt, ...) __attribute__((format(printf, 2, 3))) {
         if (quiet) return;
         va_list args;
         va_start(args, fmt);
-        std::vprintf(fmt, args);
+        char buffer[4096];
+        const int n = std::vsnprintf(buffer, sizeof buffer, fmt, args);
         va_end(args);
+        if (n < 0) return;
+        if (static_cast<std::size_t>(n) < sizeof buffer) {
+            text.append(buffer, n);
+        } else {  // longer than the buffer: format again into a string of the right size
+            std::string big(static_cast<std::size_t>(n) + 1, '\0');
+            va_start(args, fmt);
+            std::vsnprintf(&big[0], big.size(), fmt, args);
+            va_end(args);
+            text.append(big, 0, static_cast<std::size_t>(n));
+        }
+    }
+    // Everything, once every step has succeeded.
+    void print() const {
+        if (quiet) std::fputs((json.dump(2) + "\n").c_str(), stdout);
+        else std::fputs(text.c_str(), stdout);
     }
 };
 
@@ -390,7 +409,7 @@ int run_one_model(const Options& o, const gpt2::CliParser& cli, DType dtype) {
     report_attention_variants(model, dtype, context, batch, r);
     report_paged(model, dtype, context, o, r);
     if (o.measure) report_measurement(model, dtype, context, batch, r);
-    if (o.json) std::fputs((r.json.dump(2) + "\n").c_str(), stdout);
+    r.print();
     return 0;
 }
 

@@ -4,16 +4,11 @@
 # Expected ids come from tests/reference/tokenizer/expected_ids.json (gpt-tokenizer, r50k_base).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-exe=./chapter01
-if [ ! -x "$exe" ]; then
-  echo "FAIL ch01_cli_build: $exe is missing; run make chapter01"
-  exit 1
-fi
+source tests/tools/cli_checks.sh
+bin=./chapter01
+require_built
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-ok() { echo "ok $1"; }
-fail() { echo "FAIL $1: $2"; failures=$((failures + 1)); }
 
 # expect_output CASE EXPECTED ARGS... : stdout must equal EXPECTED exactly (byte for byte,
 # final newline included), exit 0.
@@ -21,28 +16,11 @@ expect_output() {
   local name=$1 expected=$2
   shift 2
   local got rc
-  got=$("$exe" "$@" 2>"$tmp/err"; echo "rc=$?")
+  got=$("$bin" "$@" 2>"$tmp/err"; echo "rc=$?")
   rc=${got##*rc=}
   got=${got%rc=*}
   if [ "$rc" != 0 ]; then fail "$name" "exit $rc: $(head -c 300 "$tmp/err")"
   elif [ "$got" != "$expected" ]; then fail "$name" "got '$(printf %q "$got")', expected '$(printf %q "$expected")'"
-  else ok "$name"; fi
-}
-
-# expect_error CASE WORD ARGS... : exit 1, nothing on stdout, one line on stderr that starts
-# "chapter01: error:" and contains WORD.
-expect_error() {
-  local name=$1 word=$2
-  shift 2
-  "$exe" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-  local rc=$?
-  local lines
-  lines=$(wc -l <"$tmp/err")
-  if [ "$rc" -ne 1 ]; then fail "$name" "exit code $rc (expected 1; >= 128 means a crash): $(head -c 200 "$tmp/err")"
-  elif [ -s "$tmp/out" ]; then fail "$name" "wrote to stdout: $(head -c 100 "$tmp/out")"
-  elif [ "$lines" -ne 1 ]; then fail "$name" "expected one line on stderr, got $lines"
-  elif ! grep -q '^chapter01: error: ' "$tmp/err"; then fail "$name" "stderr does not start with 'chapter01: error:'"
-  elif ! grep -qF -- "$word" "$tmp/err"; then fail "$name" "message lacks '$word': $(cat "$tmp/err")"
   else ok "$name"; fi
 }
 
@@ -54,7 +32,7 @@ expect_output ch01_special_is_text_by_default $'64 27 91 437 1659 5239 91 29 65\
 expect_output ch01_decode_hello "Hello world" --decode "15496 995"
 
 # --decode prints the exact bytes: no newline added.
-"$exe" --decode "15496 995" >"$tmp/decoded" 2>"$tmp/err"
+"$bin" --decode "15496 995" >"$tmp/decoded" 2>"$tmp/err"
 if printf 'Hello world' | cmp -s - "$tmp/decoded"; then ok ch01_decode_exact_bytes
 else fail ch01_decode_exact_bytes "stdout is not exactly 'Hello world' ($(od -c "$tmp/decoded" | head -2))"; fi
 
@@ -69,30 +47,30 @@ expect_output ch01_ids_stdin $'15496 995\n' --ids --file - < <(printf 'Hello wor
 doc=tests/reference/tokenizer/gpl-3.txt
 expected=$(grep -o '"file":"gpl-3.txt".*' tests/reference/tokenizer/expected_ids.json |
   sed -E 's/.*"ids":\[([0-9,]*)\].*/\1/' | tr ',' ' ')
-"$exe" --ids --file "$doc" >"$tmp/gpl.ids" 2>"$tmp/err"
+"$bin" --ids --file "$doc" >"$tmp/gpl.ids" 2>"$tmp/err"
 if [ -z "$expected" ]; then fail ch01_long_document_ids "no reference ids for gpl-3.txt in expected_ids.json"
 elif [ "$(cat "$tmp/gpl.ids")" == "$expected" ]; then ok ch01_long_document_ids
 else fail ch01_long_document_ids "ids differ from gpt-tokenizer's ($(wc -w <"$tmp/gpl.ids") vs $(wc -w <<<"$expected") ids)"; fi
-"$exe" --decode --file "$tmp/gpl.ids" >"$tmp/gpl.txt" 2>"$tmp/err"
+"$bin" --decode --file "$tmp/gpl.ids" >"$tmp/gpl.txt" 2>"$tmp/err"
 if cmp -s "$doc" "$tmp/gpl.txt"; then ok ch01_long_document_round_trip
 else fail ch01_long_document_round_trip "decode of the ids differs from $doc: $(cat "$tmp/err")"; fi
 
 # --json and the walkthrough.
-json=$("$exe" --ids --json "Hello world" 2>&1)
+json=$("$bin" --ids --json "Hello world" 2>&1)
 if grep -q '"ids"' <<<"$json" && grep -q '15496' <<<"$json" && grep -q '"count": 2' <<<"$json"; then ok ch01_ids_json
 else fail ch01_ids_json "unexpected output: $json"; fi
-json=$("$exe" --decode --json "15496 995 30325" 2>&1)
+json=$("$bin" --decode --json "15496 995 30325" 2>&1)
 if grep -q '"valid_utf8": false' <<<"$json" && grep -q '"bytes_hex"' <<<"$json"; then ok ch01_decode_json_cut_character
 else fail ch01_decode_json_cut_character "unexpected output: $json"; fi
-walk=$("$exe" 2>&1)
+walk=$("$bin" 2>&1)
 if [ $? -eq 0 ] && grep -q 'Step 4' <<<"$walk" && grep -q 'equal to the text: yes' <<<"$walk"; then ok ch01_walkthrough_sample
 else fail ch01_walkthrough_sample "the walkthrough did not reach step 6 with a round trip"; fi
-walk=$("$exe" "Καλημέρα 🇫🇷 ok" 2>&1)
+walk=$("$bin" "Καλημέρα 🇫🇷 ok" 2>&1)
 if [ $? -eq 0 ] && grep -q 'equal to the text: yes' <<<"$walk"; then ok ch01_walkthrough_text
 else fail ch01_walkthrough_text "walkthrough of a Greek + flag text failed: $(tail -n 2 <<<"$walk")"; fi
-if "$exe" --json "Hi there" | grep -q '"round_trip": true'; then ok ch01_walkthrough_json
+if "$bin" --json "Hi there" | grep -q '"round_trip": true'; then ok ch01_walkthrough_json
 else fail ch01_walkthrough_json "no \"round_trip\": true in --json output"; fi
-if "$exe" --help | grep -q -- '--decode'; then ok ch01_help; else fail ch01_help "--help does not list --decode"; fi
+if "$bin" --help | grep -q -- '--decode'; then ok ch01_help; else fail ch01_help "--help does not list --decode"; fi
 
 # --- bad input: one clear line, exit 1, never a crash ----------------------------------------
 expect_error ch01_invalid_utf8_text "byte offset 1" --ids "$(printf 'a\xffb')"

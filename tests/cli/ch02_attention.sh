@@ -6,25 +6,12 @@
 set -u
 cd "$(dirname "$0")/../.."
 bin=./chapter02
-if [ ! -x "$bin" ]; then echo "FAIL build: $bin is missing (run make chapter02)"; exit 1; fi
+source tests/tools/cli_checks.sh
+require_built
 tiny=data/fixtures/tiny_gpt2   # 2 layers, 4 heads, vocab 384, window 64
 errfile=$(mktemp)
 outdir=$(mktemp -d)
 trap 'rm -rf "$errfile" "$outdir"' EXIT
-
-expect_error() {
-  local name=$1 pattern=$2; shift 2
-  local out err rc lines
-  out=$(timeout 120 "$bin" "$@" 2>"$errfile"); rc=$?
-  err=$(cat "$errfile")
-  lines=$(grep -c '^chapter02: error: ' <<<"$err")
-  if [ $rc -eq 0 ]; then echo "FAIL $name: exit code 0 (expected an error)"
-  elif [ $rc -ge 124 ]; then echo "FAIL $name: crashed or timed out (exit $rc): $err"
-  elif [ "$lines" -ne 1 ]; then echo "FAIL $name: expected one error line, got: $err"
-  elif ! grep -q -e "$pattern" <<<"$err"; then echo "FAIL $name: message does not mention '$pattern': $err"
-  elif [ -n "$out" ]; then echo "FAIL $name: printed on stdout: ${out:0:200}"
-  else echo "ok $name"; fi
-}
 
 m=(--model "$tiny" --out-dir "$outdir")
 expect_error "--layer past the last layer" "layers 0 to 1" "${m[@]}" --prompt-ids "1 2" --layer 2

@@ -6,26 +6,11 @@
 set -u
 cd "$(dirname "$0")/../.."
 bin=./chapter03
-if [ ! -x "$bin" ]; then echo "FAIL build: $bin is missing (run make chapter03)"; exit 1; fi
+source tests/tools/cli_checks.sh
+require_built
 tiny=data/fixtures/tiny_gpt2   # vocab 384, window 64
 errfile=$(mktemp)
 trap 'rm -f "$errfile"' EXIT
-
-# expect_error NAME PATTERN ARGS...: non-zero exit, one "chapter03: error:" line matching
-# PATTERN on stderr, nothing on stdout.
-expect_error() {
-  local name=$1 pattern=$2; shift 2
-  local out err rc lines
-  out=$(timeout 120 "$bin" "$@" 2>"$errfile"); rc=$?
-  err=$(cat "$errfile")
-  lines=$(grep -c '^chapter03: error: ' <<<"$err")
-  if [ $rc -eq 0 ]; then echo "FAIL $name: exit code 0 (expected an error)"
-  elif [ $rc -ge 124 ]; then echo "FAIL $name: crashed or timed out (exit $rc): $err"
-  elif [ "$lines" -ne 1 ]; then echo "FAIL $name: expected one error line, got: $err"
-  elif ! grep -q -e "$pattern" <<<"$err"; then echo "FAIL $name: message does not mention '$pattern': $err"
-  elif [ -n "$out" ]; then echo "FAIL $name: printed on stdout: ${out:0:200}"
-  else echo "ok $name"; fi
-}
 
 expect_error "missing model path suggests make gpt2" "make gpt2" --model /nonexistent/gpt2 --prompt-ids "1 2"
 expect_error "prompt ids not numbers" "--prompt-ids" --model "$tiny" --prompt-ids "1 two 3"

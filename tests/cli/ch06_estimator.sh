@@ -5,34 +5,10 @@
 set -u
 cd "$(dirname "$0")/../.."
 bin=./chapter06
-if [ ! -x "$bin" ]; then
-  echo "FAIL ch06 setup: ./chapter06 is not built; run make chapter06"
-  exit 1
-fi
+source tests/tools/cli_checks.sh
+require_built
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
-# expect_error CASE PATTERN ARGS...: non-zero exit, exactly one stderr line, naming PATTERN.
-expect_error() {
-  local name=$1 pattern=$2
-  shift 2
-  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$? lines
-  lines=$(wc -l <"$tmp/err")
-  if [ "$rc" -eq 0 ]; then
-    echo "FAIL $name: exit code 0 for: chapter06 $*"
-  elif [ "$rc" -ge 128 ]; then
-    echo "FAIL $name: crashed (exit $rc) for: chapter06 $*"
-  elif [ "$lines" -ne 1 ]; then
-    echo "FAIL $name: expected one line on stderr, got $lines: $(head -c 300 "$tmp/err")"
-  elif ! grep -q '^chapter06: error: ' "$tmp/err"; then
-    echo "FAIL $name: stderr does not start with 'chapter06: error:': $(cat "$tmp/err")"
-  elif ! grep -qF -- "$pattern" "$tmp/err"; then
-    echo "FAIL $name: the message does not mention '$pattern': $(cat "$tmp/err")"
-  else
-    echo "ok $name"
-  fi
-}
 
 # expect_json CASE FIELD VALUE ARGS...: exit 0 and "FIELD": VALUE in the one JSON object.
 expect_json() {
