@@ -106,4 +106,18 @@ elif grep -qF "plot: $tmp/plots/ch06_kv_cache_vs_context.png" "$tmp/headline" &&
 else
   echo "FAIL headline plot: no picture at the printed path: $(grep plot: "$tmp/headline") $(cat "$tmp/err")"
 fi
-exit 0
+# The cache's resident memory, in a fresh process: it grows by the formula's bytes (the cache
+# is zero-filled, so every page is touched), plus at most 1 MiB of bookkeeping — no hidden
+# copies (a constructor that copied a temporary layer showed up here as 3 MiB too many).
+json=$("$bin" --preset gpt2 --context 1024 --measure --json 2>"$tmp/err")
+before=$(sed -nE 's/.*"rss_before_bytes": ([0-9]+).*/\1/p' <<<"$json")
+after=$(sed -nE 's/.*"rss_after_bytes": ([0-9]+).*/\1/p' <<<"$json")
+formula=75497472  # 2 × 12 layers × 768 × 1024 tokens × 4 bytes
+if [ -z "$before" ] || [ -z "$after" ]; then
+  fail "resident memory of the measured cache" "no rss_before_bytes/rss_after_bytes in --measure --json: $(cat "$tmp/err")"
+elif [ $((after - before)) -lt $((formula * 99 / 100)) ] || [ $((after - before)) -gt $((formula + 1048576)) ]; then
+  fail "resident memory of the measured cache" "grew by $((after - before)) bytes; expected $formula (+ at most 1 MiB)"
+else
+  ok "the measured cache's resident memory grows by its formula bytes (+ under 1 MiB)"
+fi
+cli_done
