@@ -54,8 +54,7 @@ double rate_at(const std::vector<int>& widths, const std::vector<double>& values
     if (widths.empty() || values.size() != widths.size()) return std::numeric_limits<double>::quiet_NaN();
     if (tokens <= widths.front()) return values.front();
     if (tokens >= widths.back()) return values.back();
-    std::size_t i = 1;
-    while (widths[i] < tokens) ++i;
+    const std::size_t i = std::lower_bound(widths.begin(), widths.end(), tokens) - widths.begin();  // widths[i] ≥ tokens
     if (widths[i] == tokens) return values[i];
     const double x0 = std::log(widths[i - 1]), x1 = std::log(widths[i]);
     const double t = (std::log(tokens) - x0) / (x1 - x0);
@@ -63,6 +62,12 @@ double rate_at(const std::vector<int>& widths, const std::vector<double>& values
 }
 
 }  // namespace
+
+std::vector<int> naive_step_widths(int prompt_tokens, int new_tokens) {
+    std::vector<int> widths;
+    for (int L = prompt_tokens; L < prompt_tokens + std::max(1, new_tokens); ++L) widths.push_back(L);
+    return widths;
+}
 
 double MachineRates::gemm_rate(int tokens) const { return rate_at(gemm_tokens, gemm_flops_per_s, tokens); }
 double MachineRates::attention_rate(int tokens) const { return rate_at(gemm_tokens, attention_flops_per_s, tokens); }
@@ -199,6 +204,12 @@ MachineRates measure_machine(const Gpt2Weights& weights, const std::vector<int>&
 }
 
 // [listing:cost_predictions]
+// GELU's tanh, the softmax's exp and the LayerNorms: one element at a time, at measured rates.
+static double elementwise_seconds(const StepCost& cost, const MachineRates& rates) {
+    return cost.gelu_evals * rates.gelu_s + cost.softmax_evals * rates.softmax_s +
+           cost.layer_norm_evals * rates.layer_norm_s;
+}
+
 StepTime predict_naive_step(const Gpt2Config& config, int tokens, const MachineRates& rates) {
     const StepCost cost = naive_step_cost(config, tokens);
     StepTime time;
@@ -207,9 +218,7 @@ StepTime predict_naive_step(const Gpt2Config& config, int tokens, const MachineR
     time.matmul_s = cost.matmul_flops / rates.gemm_rate(tokens) + cost.attention_flops / rates.attention_rate(tokens);
     // The output head works on ONE column: it streams its V×d weights like a decode step.
     time.head_s = static_cast<double>(config.vocab_size) * config.n_embd * sizeof(float) / rates.bandwidth_bytes_per_s();
-    // GELU's tanh, the softmax's exp and the LayerNorms, one element at a time, measured rates.
-    time.elementwise_s = cost.gelu_evals * rates.gelu_s + cost.softmax_evals * rates.softmax_s +
-                         cost.layer_norm_evals * rates.layer_norm_s;
+    time.elementwise_s = elementwise_seconds(cost, rates);
     return time;
 }
 
@@ -218,8 +227,7 @@ StepTime predict_cached_step(const Gpt2Config& config, int context, const Machin
     StepTime time;
     // Bandwidth-bound: every weight byte and every cached K, V byte read once.
     time.memory_s = (cost.weight_bytes + cost.cache_bytes) / rates.bandwidth_bytes_per_s();
-    time.elementwise_s = cost.gelu_evals * rates.gelu_s + cost.softmax_evals * rates.softmax_s +
-                         cost.layer_norm_evals * rates.layer_norm_s;
+    time.elementwise_s = elementwise_seconds(cost, rates);
     return time;
 }
 // [/listing]

@@ -74,6 +74,9 @@ struct MachineRates {
     double attention_rate(int tokens) const;
 };
 
+// The sequence lengths the naive steps of a generation run over: P, P + 1, …, P + N − 1
+// (at least P) — the widths to measure the rates at.
+std::vector<int> naive_step_widths(int prompt_tokens, int new_tokens);
 // Measures the rates with the model's own matrices, the gemm and attention rates at every
 // width in `gemm_tokens` (give every sequence length the run will see). Best of `repeats` for
 // the ceiling and of max(2, repeats/2) for each width (the machine's capability; other

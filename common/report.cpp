@@ -150,15 +150,20 @@ bool run_gnuplot(const std::string& script, OutputFile& picture) {
     return true;
 }
 
-std::string format(const char* fmt, ...) {
-    va_list args;
-    va_start(args, fmt);
+std::string vformat(const char* fmt, va_list args) {
     va_list copy;
     va_copy(copy, args);
     int size = std::vsnprintf(nullptr, 0, fmt, copy);
     va_end(copy);
     std::string out(size > 0 ? static_cast<std::size_t>(size) : 0, '\0');
     if (size > 0) std::vsnprintf(&out[0], out.size() + 1, fmt, args);
+    return out;
+}
+
+std::string format(const char* fmt, ...) {
+    va_list args;
+    va_start(args, fmt);
+    std::string out = vformat(fmt, args);
     va_end(args);
     return out;
 }

@@ -6,6 +6,7 @@
 // or when the user passed --force. Programs print the path of everything they write.
 #pragma once
 
+#include <cstdarg>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,8 @@ std::string format_table(const std::vector<std::string>& header,
                          const std::vector<std::vector<std::string>>& rows);
 // printf-style formatting into a std::string.
 std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+// The same, for a function that takes `...` itself and passes its va_list on.
+std::string vformat(const char* fmt, va_list args) __attribute__((format(printf, 1, 0)));
 // 75497472 -> "75,497,472"
 std::string with_commas(unsigned long long value);
 

@@ -58,14 +58,6 @@ bool parse_flags(int argc, char** argv, Flags& flags) {
 // --- 3. The naive loop: common/decode.cpp (generate, generate_naive) ---
 
 // --- 4. What each step cost, next to what the cost model predicts ---
-// Widths to measure the gemm rate at: every sequence length a step will run over. (A gemm's
-// rate depends on its exact width; the lesson's step 4 shows by how much.)
-std::vector<int> gemm_widths(int first, int last) {
-    std::vector<int> widths;
-    for (int w = first; w < std::max(first + 1, last); ++w) widths.push_back(w);
-    return widths;
-}
-
 void print_step_table(const Generation& run, const Gpt2Config& config, const MachineRates& rates, bool all_steps) {
     const int steps = run.new_tokens();
     std::vector<std::vector<std::string>> rows;
@@ -127,9 +119,12 @@ int body(int argc, char** argv) {
     check_prompt_fits(prompt, weights.config.n_positions);
 
     // The cost model needs this machine's rates: measured now, with the model's own matrices.
-    const int last = std::min(weights.config.n_positions, static_cast<int>(prompt.size()) + options.max_new_tokens);
+    // At every sequence length a step will run over (a gemm's rate depends on its exact width:
+    // the lesson's step 4 shows by how much), up to the window.
+    const int P = static_cast<int>(prompt.size());
+    const int steps = std::min(weights.config.n_positions - P, options.max_new_tokens);
     if (!flags.model.json) std::fprintf(stderr, "measuring this machine's matrix-multiply rate...\n");
-    const MachineRates rates = measure_machine(weights, gemm_widths(static_cast<int>(prompt.size()), last), 3);
+    const MachineRates rates = measure_machine(weights, naive_step_widths(P, steps), 3);
 
     const bool stream = !flags.model.json;
     const TokenPrinter printer(tokenizer ? &*tokenizer : nullptr);

@@ -167,9 +167,7 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
 
     // 1. This machine's rates, measured now with the model's own matrices, at every sequence
     //    length a naive step will run over (P, P + 1, …, P + longest − 1).
-    std::vector<int> widths(longest);
-    std::iota(widths.begin(), widths.end(), P);
-    const MachineRates rates = measure_machine(weights, widths, 5, [](const std::string& what) {
+    const MachineRates rates = measure_machine(weights, naive_step_widths(P, longest), 5, [](const std::string& what) {
         std::fprintf(stderr, "measuring %s ...\n", what.c_str());
     });
     std::fprintf(stderr, "measuring a prefill of 256 tokens ...\n");

@@ -51,19 +51,8 @@ struct Report {
         if (quiet) return;
         va_list args;
         va_start(args, fmt);
-        char buffer[4096];
-        const int n = std::vsnprintf(buffer, sizeof buffer, fmt, args);
+        text += gpt2::vformat(fmt, args);
         va_end(args);
-        if (n < 0) return;
-        if (static_cast<std::size_t>(n) < sizeof buffer) {
-            text.append(buffer, n);
-        } else {  // longer than the buffer: format again into a string of the right size
-            std::string big(static_cast<std::size_t>(n) + 1, '\0');
-            va_start(args, fmt);
-            std::vsnprintf(&big[0], big.size(), fmt, args);
-            va_end(args);
-            text.append(big, 0, static_cast<std::size_t>(n));
-        }
     }
     // Everything, once every step has succeeded.
     void print() const {
