@@ -35,7 +35,8 @@ DEMO_CHAPTER := $(if $(filter 05,$(CHAPTER_NUMS)),05,$(lastword $(CHAPTER_NUMS))
 COMMON_SRCS := $(sort $(wildcard common/*.cpp))
 TEST_SRCS   := $(sort $(wildcard tests/*.cpp))
 
-CPPFLAGS_ALL := -Icommon -DPROJECT_ROOT='"$(CURDIR)"' -MMD -MP
+# Includes name where code comes from: "common/errors.hpp", "03_forward_pass/forward.hpp".
+CPPFLAGS_ALL := -I. -Ichapters -DPROJECT_ROOT='"$(CURDIR)"' -MMD -MP
 CXXFLAGS_ALL := -std=c++17 -Wall -Wextra -pthread
 LDLIBS_ALL   := -larmadillo -lpcre2-8 -ldl -pthread
 
@@ -44,8 +45,28 @@ TEST_FLAGS    := -O2 -g
 DEBUG_FLAGS   := -O0 -g
 SANITIZE_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 EXTRA_FLAGS   ?=
+MODES := release test debug sanitize
 
-# --- how one source becomes an object, for each of the three builds ---------------------
+# --- what each chapter builds on ------------------------------------------------------------
+# A chapter's lesson code is every .cpp in its folder except main.cpp. It is compiled once per
+# build into $(BUILD)/MODE/libchNN.a; the program chapterNN links its main.o with its own
+# library, the libraries of the chapters it builds on, and libcommon.a (the plumbing).
+USES_01 :=
+USES_02 := 03 01           # step 8 runs chapter 03's model on real text (read it after chapter 03)
+USES_03 := 02 01           # attention (02), the tokenizer (01)
+USES_04 := 03 02 01        # the forward pass (03)
+USES_05 := 04 03 02 01     # sampling and the generation loop (04), the forward pass's pieces (03)
+USES_06 := 05 03 02 01     # the KV cache (05) and the model's shapes (03)
+
+lib_objs     = $(patsubst %.cpp,$(BUILD)/$(2)/%.o,$(filter-out %/main.cpp,$(wildcard chapters/$(1)_*/*.cpp)))
+main_obj     = $(patsubst %.cpp,$(BUILD)/$(2)/%.o,$(wildcard chapters/$(1)_*/main.cpp))
+chapter_libs = $(foreach n,$(1) $(USES_$(1)),$(BUILD)/$(2)/libch$(n).a) $(BUILD)/$(2)/libcommon.a
+all_libs     = $(foreach n,$(CHAPTER_NUMS),$(BUILD)/$(1)/libch$(n).a) $(BUILD)/$(1)/libcommon.a
+# Objects, then every library as one group (so their order does not matter), then the system's.
+link = $(CXX) $(CXXFLAGS_ALL) $(1) $(EXTRA_FLAGS) $(filter %.o,$^) \
+       -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(LDLIBS_ALL) -o $@
+
+# --- how one source becomes an object, and objects become libraries, in each build ---------
 define build_mode
 $(BUILD)/$(1)/%.o: %.cpp
 	@mkdir -p $$(@D)
@@ -56,33 +77,33 @@ $(BUILD)/$(1)/libcommon.a: $$(patsubst %.cpp,$(BUILD)/$(1)/%.o,$$(COMMON_SRCS))
 	@rm -f $$@
 	ar rcs $$@ $$^
 endef
+define chapter_library
+$(BUILD)/$(1)/libch$(2).a: $(call lib_objs,$(2),$(1))
+	@mkdir -p $$(@D)
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
 $(eval $(call build_mode,release,$(RELEASE_FLAGS)))
 $(eval $(call build_mode,test,$(TEST_FLAGS)))
 $(eval $(call build_mode,debug,$(DEBUG_FLAGS)))
 $(eval $(call build_mode,sanitize,$(SANITIZE_FLAGS)))
+$(foreach m,$(MODES),$(foreach n,$(CHAPTER_NUMS),$(eval $(call chapter_library,$(m),$(n)))))
 
-# --- chapters: one pattern rule builds ./chapterNN from chapters/NN_*/*.cpp ---------------
-chapter_objs = $(patsubst %.cpp,$(BUILD)/$(2)/%.o,$(wildcard chapters/$(1)_*/*.cpp))
-
+# --- chapters: ./chapterNN from its main.o and the libraries above ----------------------------
 .SECONDEXPANSION:
-# (the debug rule comes first: for build/debug/chapterNN both rules match with equal stems)
-$(BUILD)/debug/chapter%: $$(call chapter_objs,$$*,debug) $(BUILD)/debug/libcommon.a
-	$(CXX) $(CXXFLAGS_ALL) $(DEBUG_FLAGS) $(EXTRA_FLAGS) $(filter %.o,$^) $(BUILD)/debug/libcommon.a $(LDLIBS_ALL) -o $@
+# (static pattern rules: each names exactly the chapter executables, so none can catch
+# another file that merely looks like one)
+$(CHAPTER_BINS): chapter%: $$(call main_obj,$$*,release) $$(call chapter_libs,$$*,release)
+	$(call link,$(RELEASE_FLAGS))
+$(addprefix $(BUILD)/debug/chapter,$(CHAPTER_NUMS)): $(BUILD)/debug/chapter%: $$(call main_obj,$$*,debug) $$(call chapter_libs,$$*,debug)
+	$(call link,$(DEBUG_FLAGS))
+$(addprefix $(BUILD)/sanitize/chapter,$(CHAPTER_NUMS)): $(BUILD)/sanitize/chapter%: $$(call main_obj,$$*,sanitize) $$(call chapter_libs,$$*,sanitize)
+	$(call link,$(SANITIZE_FLAGS))
 
-# (a static pattern rule: it names exactly the chapters, so it can neither lose to `chapter%`
-# nor catch build/sanitize/chapters/.../main.o)
-$(addprefix $(BUILD)/sanitize/chapter,$(CHAPTER_NUMS)): $(BUILD)/sanitize/chapter%: $$(call chapter_objs,$$*,sanitize) $(BUILD)/sanitize/libcommon.a
-	$(CXX) $(CXXFLAGS_ALL) $(SANITIZE_FLAGS) $(EXTRA_FLAGS) $(filter %.o,$^) $(BUILD)/sanitize/libcommon.a $(LDLIBS_ALL) -o $@
-
-# A static pattern rule: it applies to the chapter executables only, never to a file that
-# merely looks like one (e.g. a header named chapter05.hpp).
-$(CHAPTER_BINS): chapter%: $$(call chapter_objs,$$*,release) $(BUILD)/release/libcommon.a
-	$(CXX) $(CXXFLAGS_ALL) $(RELEASE_FLAGS) $(EXTRA_FLAGS) $(filter %.o,$^) $(BUILD)/release/libcommon.a $(LDLIBS_ALL) -o $@
-
-# --- the test runner: one doctest main, one suite per chapter -----------------------------
+# --- the test runner: one doctest main, one suite per chapter, every chapter's library --------
 TEST_RUNNER := $(BUILD)/test/run_tests
-$(TEST_RUNNER): $(patsubst %.cpp,$(BUILD)/test/%.o,$(TEST_SRCS)) $(BUILD)/test/libcommon.a
-	$(CXX) $(CXXFLAGS_ALL) $(TEST_FLAGS) $(EXTRA_FLAGS) $^ $(LDLIBS_ALL) -o $@
+$(TEST_RUNNER): $(patsubst %.cpp,$(BUILD)/test/%.o,$(TEST_SRCS)) $(call all_libs,test)
+	$(call link,$(TEST_FLAGS))
 
 # --- targets a learner types ---------------------------------------------------------------
 .PHONY: all debug setup demo test check tests clean help bench bench-tokenizer docs \
@@ -148,20 +169,20 @@ SANITIZE_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:allocator_may_return
                 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 SANITIZE_INPUT_TESTS := $(filter tests/main.cpp tests/test_common_cli.cpp tests/test_ch01_tokenizer.cpp \
                           tests/test_ch03_loader.cpp tests/test_common_model_flags.cpp tests/test_reliability_%.cpp,$(TEST_SRCS))
-$(BUILD)/sanitize/run_tests: $(patsubst %.cpp,$(BUILD)/sanitize/%.o,$(TEST_SRCS)) $(BUILD)/sanitize/libcommon.a
-	$(CXX) $(CXXFLAGS_ALL) $(SANITIZE_FLAGS) $(EXTRA_FLAGS) $^ $(LDLIBS_ALL) -o $@
-$(BUILD)/sanitize/run_input_tests: $(patsubst %.cpp,$(BUILD)/sanitize/%.o,$(SANITIZE_INPUT_TESTS)) $(BUILD)/sanitize/libcommon.a
-	$(CXX) $(CXXFLAGS_ALL) $(SANITIZE_FLAGS) $(EXTRA_FLAGS) $^ $(LDLIBS_ALL) -o $@
+$(BUILD)/sanitize/run_tests: $(patsubst %.cpp,$(BUILD)/sanitize/%.o,$(TEST_SRCS)) $(call all_libs,sanitize)
+	$(call link,$(SANITIZE_FLAGS))
+$(BUILD)/sanitize/run_input_tests: $(patsubst %.cpp,$(BUILD)/sanitize/%.o,$(SANITIZE_INPUT_TESTS)) $(call all_libs,sanitize)
+	$(call link,$(SANITIZE_FLAGS))
 
 ifeq ($(SANITIZE),inputs)
 sanitize: setup
-	@$(MAKE) --no-print-directory $(BUILD)/sanitize/run_input_tests $(call chapter_objs,03,sanitize)
+	@$(MAKE) --no-print-directory $(BUILD)/sanitize/run_input_tests
 	@$(MAKE) --no-print-directory $(BUILD)/sanitize/chapter03
 	$(SANITIZE_ENV) $(BUILD)/sanitize/run_input_tests
 	$(SANITIZE_ENV) BIN_DIR=$(BUILD)/sanitize bash tests/cli/reliability_bad_input.sh --only chapter03
 else
 sanitize: setup
-	@$(MAKE) --no-print-directory $(BUILD)/sanitize/run_tests $(foreach n,$(CHAPTER_NUMS),$(call chapter_objs,$(n),sanitize))
+	@$(MAKE) --no-print-directory $(BUILD)/sanitize/run_tests
 	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/sanitize/chapter,$(CHAPTER_NUMS))
 	$(SANITIZE_ENV) $(BUILD)/sanitize/run_tests
 	$(SANITIZE_ENV) BIN_DIR=$(BUILD)/sanitize bash tests/cli/reliability_bad_input.sh

@@ -29,6 +29,12 @@ std::size_t utf8_length(const std::string& s, std::size_t i) {
 
 }  // namespace
 
+std::string json_dump(const Json& value) {
+    return value.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+void print_json(const Json& value) { std::printf("%s\n", json_dump(value).c_str()); }
+
 std::string json_string(const std::string& text) {
     std::string out = "\"";
     for (std::size_t i = 0; i < text.size();) {

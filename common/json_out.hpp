@@ -1,17 +1,32 @@
-// json_out.hpp — the small pieces programs need to print one JSON object on stdout (--json).
+// json_out.hpp — what programs print for --json: one JSON object on stdout, built with
+// nlohmann-json.
+//
+//     gpt2::Json out;
+//     out["chapter"] = "05_cached_decode";
+//     out["generated_ids"] = run.generated_ids;   // std::vector<int> → [..]
+//     gpt2::print_json(out);
 #pragma once
+
+#include <nlohmann/json.hpp>
 
 #include <string>
 #include <vector>
 
 namespace gpt2 {
 
-// A JSON string literal with quotes. Control characters are escaped; bytes that are not
-// valid UTF-8 (a token can end mid-character) become U+FFFD, so the output always parses.
+// Keys stay in the order the program writes them, so the output reads like the docs.
+using Json = nlohmann::ordered_json;
+
+// Prints `value` on one line on stdout. Bytes that are not valid UTF-8 (a token can end in
+// the middle of a character) become U+FFFD, so the output always parses; NaN and ±inf become
+// null.
+void print_json(const Json& value);
+// The same text, without printing.
+std::string json_dump(const Json& value);
+
+// (Older helpers, still used by some programs.)
 std::string json_string(const std::string& text);
-// A number that reads back to the same float (9 significant digits); NaN/inf become null.
 std::string json_number(double value);
-// [a, b, c] of integers / of numbers.
 std::string json_int_array(const std::vector<int>& values);
 std::string json_number_array(const float* values, std::size_t count);
 

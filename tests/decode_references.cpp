@@ -1,6 +1,6 @@
 #include "decode_references.hpp"
 
-#include "paths.hpp"
+#include "common/paths.hpp"
 
 #include <doctest/doctest.h>
 

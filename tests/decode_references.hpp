@@ -3,7 +3,7 @@
 // field "greedy" (see tests/reference/README.md). Used by chapters 04 and 05.
 #pragma once
 
-#include "decode.hpp"
+#include "04_naive_decode/generate.hpp"
 
 #include <armadillo>
 #include <string>

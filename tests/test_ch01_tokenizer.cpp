@@ -10,11 +10,11 @@
 // - the small examples (byte map, pre-token splits, the merges of " the") are derived by hand
 //   from GPT-2's pattern and the first lines of vocab.bpe; the README walks through them.
 // - round trips are checked on thousands of generated strings (a property, not a table).
-#include "errors.hpp"
-#include "paths.hpp"
-#include "timing.hpp"
-#include "tokenizer.hpp"
-#include "utf8.hpp"
+#include "common/errors.hpp"
+#include "common/paths.hpp"
+#include "common/timing.hpp"
+#include "01_tokenizer/tokenizer.hpp"
+#include "common/utf8.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>

@@ -1,7 +1,7 @@
-// Checks for chapter 02 (common/attention.cpp): the parts of scaled dot-product attention,
+// Checks for chapter 02 (chapters/02_attention/attention.cpp): the parts of scaled dot-product attention,
 // the causal mask, the numerically stable softmax, head split/merge, and the property the KV
 // cache relies on. Expected values are derived by hand in the comments (no second program).
-#include "attention.hpp"
+#include "02_attention/attention.hpp"
 #include "tiny_model.hpp"
 
 #include <doctest/doctest.h>
@@ -154,7 +154,7 @@ TEST_CASE("the model's strided attention equals split, attend, merge, with and w
     arma::fmat Q = qkv.rows(0, n_embd - 1);
     arma::fmat expected = gpt2::multi_head_attention(Q, K, V, n_head, 0);
     arma::fmat scratch(1, 1), out;
-    INFO("causal_attention_heads (common/attention.cpp) vs multi_head_attention");
+    INFO("causal_attention_heads (chapters/02_attention/attention.cpp) vs multi_head_attention");
 
     // A prompt: all 7 tokens at once (matrix-matrix).
     gpt2::causal_attention_heads(qkv, n_embd, n_head, 0, K, V, scratch, out);

@@ -1,4 +1,4 @@
-// Checks for chapter 03 (common/gpt2_model.cpp): LayerNorm, GELU, the forward pass, and the
+// Checks for chapter 03 (chapters/03_forward_pass/forward.cpp): LayerNorm, GELU, the forward pass, and the
 // cached path agreeing with it.
 //
 // Where the expected values come from:
@@ -6,10 +6,11 @@
 //  - forward(): a second, deliberately plain implementation in this file (double precision,
 //    one token at a time, Armadillo's own mean/var) on a tiny in-memory model; the
 //    independent numpy reference on the fixture models is checked in test_ch03_reference.cpp.
-#include "errors.hpp"
-#include "gpt2_model.hpp"
-#include "kv_cache.hpp"
+#include "common/errors.hpp"
+#include "03_forward_pass/forward.hpp"
+#include "05_cached_decode/kv_cache.hpp"
 #include "tiny_model.hpp"
+#include "05_cached_decode/cached_decode.hpp"
 
 #include <doctest/doctest.h>
 

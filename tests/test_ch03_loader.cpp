@@ -9,11 +9,11 @@
 //   - tests/reference/random_gpt2_{tiny,124m}.json: random_gpt2's weights regenerated
 //     independently in numpy by tests/tools/reference_gpt2.py from the documented formula.
 // Malformed files are written into a temporary folder by the tests themselves.
-#include "errors.hpp"
-#include "gpt2_config.hpp"
-#include "gpt2_weights.hpp"
-#include "paths.hpp"
-#include "safetensors.hpp"
+#include "common/errors.hpp"
+#include "03_forward_pass/gpt2_config.hpp"
+#include "03_forward_pass/gpt2_weights.hpp"
+#include "common/paths.hpp"
+#include "common/safetensors.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>

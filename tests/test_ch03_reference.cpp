@@ -8,11 +8,12 @@
 // issue's contract); each reference file records how far the classic mistakes (erf GELU,
 // wrong ε, unbiased variance, no 1/√d, positions off by one, no mask) move its logits — all
 // at least 10× the tolerance, so a pass means none of them is present.
-#include "gpt2_config.hpp"
-#include "gpt2_model.hpp"
-#include "gpt2_weights.hpp"
-#include "kv_cache.hpp"
-#include "paths.hpp"
+#include "03_forward_pass/gpt2_config.hpp"
+#include "03_forward_pass/forward.hpp"
+#include "03_forward_pass/gpt2_weights.hpp"
+#include "05_cached_decode/kv_cache.hpp"
+#include "common/paths.hpp"
+#include "05_cached_decode/cached_decode.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>

@@ -1,5 +1,5 @@
-// Checks for chapter 04 (naive decoding): sampling (common/sampling), the generation loop
-// both decode chapters share (common/decode), and naive decoding on the tiny fixture models
+// Checks for chapter 04 (naive decoding): sampling (chapters/04_naive_decode/sampling), the generation loop
+// both decode chapters share (chapters/04_naive_decode/generate), and naive decoding on the tiny fixture models
 // against the independent numpy reference (tests/reference/, see its README).
 //
 // Where expected values come from:
@@ -8,9 +8,9 @@
 // - the sampling distributions: worked by hand in the comments (e^-1 = 0.36787944,
 //   e^-2 = 0.13533528).
 // - greedy continuations: tests/reference/ (numpy, written independently of this code).
-#include "decode.hpp"
-#include "errors.hpp"
-#include "sampling.hpp"
+#include "04_naive_decode/generate.hpp"
+#include "common/errors.hpp"
+#include "04_naive_decode/sampling.hpp"
 #include "decode_references.hpp"
 
 #include <doctest/doctest.h>
@@ -47,7 +47,7 @@ struct CountingModel {
             seen_new.push_back(n_new);
             logits.zeros(vocab);
             const bool eot = static_cast<int>(seen_lengths.size()) - 1 == end_of_text_at_call;
-            logits[eot ? END_OF_TEXT_ID : (sequence.back() + 1) % vocab] = 10.0f;
+            logits[eot ? Tokenizer::END_OF_TEXT : (sequence.back() + 1) % vocab] = 10.0f;
         };
     }
 };
@@ -207,7 +207,7 @@ TEST_CASE("generation stops right after <|endoftext|>, unless told to ignore it"
     options.max_new_tokens = 10;
     options.sampling.temperature = 0;
     const Generation run = generate({1, 2}, 1024, options, model.fn());
-    CHECK(run.generated_ids == std::vector<int>{3, 4, END_OF_TEXT_ID});
+    CHECK(run.generated_ids == std::vector<int>{3, 4, Tokenizer::END_OF_TEXT});
     CHECK(run.stop == StopReason::EndOfText);
     CountingModel again;
     again.end_of_text_at_call = 2;

@@ -9,14 +9,15 @@
 // numpy reference), a layer-0 key/value computed by hand from the weights in this file, the
 // numpy reference continuations, and FACTS figures (72 MiB for GPT-2 small's 1024-token fp32
 // cache, as ggml's gpt-2 example prints; ~44 GFLOP for a 256-token prefill).
-#include "cost_model.hpp"
-#include "decode.hpp"
-#include "errors.hpp"
-#include "gpt2_model.hpp"
-#include "kv_cache.hpp"
-#include "paths.hpp"
+#include "04_naive_decode/cost_model.hpp"
+#include "04_naive_decode/generate.hpp"
+#include "common/errors.hpp"
+#include "03_forward_pass/forward.hpp"
+#include "05_cached_decode/kv_cache.hpp"
+#include "common/paths.hpp"
 #include "decode_references.hpp"
 #include "tiny_model.hpp"
+#include "05_cached_decode/cached_decode.hpp"
 
 #include <doctest/doctest.h>
 
@@ -221,9 +222,12 @@ TEST_CASE("the cache refuses to grow past its capacity or the model's window") {
     const Gpt2Weights w = tiny_random_model(8);
     CHECK_THROWS_AS(KVCache(w.config, 9), UserError);
     KVCache cache(w.config, 4);
-    cache.make_room(4);
-    cache.advance(4);
-    CHECK_THROWS_WITH_AS(cache.make_room(1), doctest::Contains("context window"), UserError);
+    const arma::fmat four(w.config.n_embd, 4, arma::fill::ones), one(w.config.n_embd, 1, arma::fill::ones);
+    for (int l = 0; l < cache.n_layer(); ++l) cache.append(l, four.cols(0, 3), four.cols(0, 3));
+    CHECK(cache.length() == 4);
+    CHECK_THROWS_WITH_AS(cache.append(0, one.cols(0, 0), one.cols(0, 0)), doctest::Contains("context window"),
+                         UserError);
+    CHECK(cache.length(0) == 4);  // a refused append stores nothing
     // generate_cached holds the run to the smaller cache: it stops there and says so.
     cache.reset();
     const Generation run = generate_cached(w, {1, 2}, options_for(10, 0, 0, 1, 1), cache);
@@ -267,7 +271,7 @@ TEST_CASE("the cost model reads a rate at the width it was measured at, and inte
 TEST_CASE("the machine's rates are measured at every width asked for, each a real positive rate") {
     const Gpt2Weights w = gpt2_test::tiny_weights(2, 2, 8, 16, 24);
     const MachineRates rates = measure_machine(w, {5, 3, 4, 4}, 2);
-    INFO("common/cost_model.cpp measure_machine: one gemm and one attention rate per distinct width, ascending");
+    INFO("chapters/04_naive_decode/cost_model.cpp measure_machine: one gemm and one attention rate per distinct width, ascending");
     REQUIRE(rates.gemm_tokens == std::vector<int>{3, 4, 5});
     REQUIRE(rates.gemm_flops_per_s.size() == 3);
     REQUIRE(rates.attention_flops_per_s.size() == 3);

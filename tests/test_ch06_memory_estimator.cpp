@@ -1,12 +1,12 @@
-// Checks for chapter 06's KV-cache memory estimator (common/memory_estimator.hpp).
+// Checks for chapter 06's KV-cache memory estimator (chapters/06_memory_estimator/memory_estimator.hpp).
 //
 // Every expected number here comes from outside the code under test: a published figure
 // (../shared/FACTS.md lists them and their sources), a published parameter total, a hand
 // computation written next to the check, or the bytes chapter 05's real KVCache allocates.
-#include "errors.hpp"
-#include "gpt2_config.hpp"
-#include "kv_cache.hpp"
-#include "memory_estimator.hpp"
+#include "common/errors.hpp"
+#include "03_forward_pass/gpt2_config.hpp"
+#include "05_cached_decode/kv_cache.hpp"
+#include "06_memory_estimator/memory_estimator.hpp"
 
 #include <doctest/doctest.h>
 
@@ -180,7 +180,7 @@ TEST_CASE("every preset's parameter count equals the model's published total") {
 }
 
 TEST_CASE("GPT-2-family parameter counts agree with the model loader's own count") {
-    // A second implementation: Gpt2Config::parameter_count() (common/gpt2_config.cpp, chapter 03),
+    // A second implementation: Gpt2Config::parameter_count() (chapters/03_forward_pass/gpt2_config.cpp, chapter 03),
     // written separately as V·C + P·C + L·(12C² + 13C) + 2C.
     for (const char* name : {"gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "gpt3-175b"}) {
         const ModelSpec& m = preset(name);

@@ -1,7 +1,7 @@
 // Checks for the shared command-line parser (common/cli.hpp): every chapter's flags go
 // through it, so its error messages are the ones learners see.
-#include "cli.hpp"
-#include "errors.hpp"
+#include "common/cli.hpp"
+#include "common/errors.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,9 +1,9 @@
-// Checks for the flags chapters 02–05 share (common/model_flags.cpp): the prompt given as ids
+// Checks for the flags chapters 02–05 share (chapters/03_forward_pass/model_flags.cpp): the prompt given as ids
 // is parsed strictly, and every mistake names the flag.
-#include "cli.hpp"
-#include "errors.hpp"
-#include "gpt2_config.hpp"
-#include "model_flags.hpp"
+#include "common/cli.hpp"
+#include "common/errors.hpp"
+#include "03_forward_pass/gpt2_config.hpp"
+#include "03_forward_pass/model_flags.hpp"
 
 #include <doctest/doctest.h>
 

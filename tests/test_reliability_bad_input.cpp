@@ -3,10 +3,10 @@
 // crash, an abort, a hang or a huge allocation. The same inputs are driven through the
 // executables by tests/cli/reliability_bad_input.sh; crashes found by fuzzing
 // (tests/fuzz/, see tests/README.md) come back here as regression cases.
-#include "cli.hpp"
-#include "errors.hpp"
-#include "paths.hpp"
-#include "report.hpp"
+#include "common/cli.hpp"
+#include "common/errors.hpp"
+#include "common/paths.hpp"
+#include "common/report.hpp"
 #include "scratch_dir.hpp"
 #include "user_error_of.hpp"
 

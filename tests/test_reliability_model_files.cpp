@@ -5,10 +5,10 @@
 // hang or a huge allocation. The files are built here byte by byte, so each test shows
 // exactly which bytes are wrong. tests/cli/reliability_bad_input.sh feeds the same kinds of
 // files to the executables under `ulimit -v`.
-#include "errors.hpp"
-#include "gpt2_config.hpp"
-#include "gpt2_weights.hpp"
-#include "safetensors.hpp"
+#include "common/errors.hpp"
+#include "03_forward_pass/gpt2_config.hpp"
+#include "03_forward_pass/gpt2_weights.hpp"
+#include "common/safetensors.hpp"
 #include "scratch_dir.hpp"
 #include "user_error_of.hpp"
 
@@ -319,7 +319,7 @@ TEST_CASE("config.json sizes that would need terabytes are refused before anythi
 
 // Found by fuzz_config (input "2147481e303647", tests/README.md): a number too large for a
 // double makes nlohmann::json throw out_of_range, which load_config_json did not turn into a
-// UserError (chapters reported an "internal error"). Fixed in common/gpt2_config.cpp.
+// UserError (chapters reported an "internal error"). Fixed in chapters/03_forward_pass/gpt2_config.cpp.
 TEST_CASE("config.json with a number too large for a double is one clear UserError") {
     std::string message;
     try {

@@ -2,7 +2,7 @@
 // depend on the loader (chapters 02–03 checks of the model code itself).
 #pragma once
 
-#include "gpt2_weights.hpp"
+#include "03_forward_pass/gpt2_weights.hpp"
 
 #include <armadillo>
 

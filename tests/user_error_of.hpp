@@ -1,7 +1,7 @@
 // user_error_of.hpp — what a piece of code says to the user when it refuses bad input.
 #pragma once
 
-#include "errors.hpp"
+#include "common/errors.hpp"
 
 #include <string>
 

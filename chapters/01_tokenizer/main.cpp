@@ -2,7 +2,7 @@
 //
 // What it adds: text → ids and back, exactly as GPT-2 does it: UTF-8 bytes, the byte-to-
 // character map, the pre-tokenizer regex, BPE merges by rank, ids; then ids → bytes → text.
-// The work is done by common/tokenizer.{hpp,cpp}; this program shows every step on a text.
+// The work is done by chapters/01_tokenizer/tokenizer.{hpp,cpp}; this program shows every step on a text.
 // Builds on: nothing (first chapter). Later chapters call Tokenizer::encode / decode.
 //
 // Run:  make chapter01 && ./chapter01                  walk a sample sentence through the steps
@@ -11,13 +11,13 @@
 //       ./chapter01 --decode "15496 995"              Hello world
 //       ./chapter01 --bench                           MB/s on a few MB of English
 // Lesson: chapters/01_tokenizer/README.md
-#include "cli.hpp"
-#include "errors.hpp"
-#include "paths.hpp"
-#include "report.hpp"
-#include "timing.hpp"
-#include "tokenizer.hpp"
-#include "utf8.hpp"
+#include "common/cli.hpp"
+#include "common/errors.hpp"
+#include "common/paths.hpp"
+#include "common/report.hpp"
+#include "common/timing.hpp"
+#include "01_tokenizer/tokenizer.hpp"
+#include "common/utf8.hpp"
 
 #include <nlohmann/json.hpp>
 

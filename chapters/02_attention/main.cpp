@@ -1,21 +1,21 @@
 // chapter 02 — attention: how each token looks at the tokens before it.
 //
-// Adds: scaled dot-product attention built from its parts (common/attention.cpp) — scores,
+// Adds: scaled dot-product attention built from its parts (chapters/02_attention/attention.cpp) — scores,
 // the causal mask, a numerically stable softmax, the weighted sum of values, several heads —
 // and the property the KV cache of chapter 05 relies on, shown with numbers.
 // Builds on: chapter 01 (token ids); the real-model part uses the forward pass of chapter 03.
 // Run:   make chapter02 && ./chapter02                    the walkthrough on "The cat sat on the"
 //        ./chapter02 --prompt "The cat sat on the mat" --layer 5 --head 1
 //                                                          a real head's weights + a heatmap
-#include "attention.hpp"
-#include "cli.hpp"
-#include "errors.hpp"
-#include "gpt2_model.hpp"
-#include "json_out.hpp"
-#include "model_flags.hpp"
-#include "paths.hpp"
-#include "report.hpp"
-#include "tokenizer.hpp"
+#include "02_attention/attention.hpp"
+#include "common/cli.hpp"
+#include "common/errors.hpp"
+#include "03_forward_pass/forward.hpp"
+#include "common/json_out.hpp"
+#include "03_forward_pass/model_flags.hpp"
+#include "common/paths.hpp"
+#include "common/report.hpp"
+#include "01_tokenizer/tokenizer.hpp"
 
 #include <cmath>
 #include <cstdio>

@@ -1,20 +1,20 @@
 // chapter 03 — the GPT-2 forward pass: from token ids to next-token probabilities.
 //
-// Adds: the whole model (common/gpt2_model.cpp) — embeddings, 12 pre-LayerNorm blocks
+// Adds: the whole model (chapters/03_forward_pass/forward.cpp) — embeddings, 12 pre-LayerNorm blocks
 // (attention from chapter 02 + an MLP), the final LayerNorm and the logits — run on real
 // GPT-2 weights (or the built-in random model when data/gpt2 is absent).
 // Builds on: chapter 01 (the tokenizer turns the prompt into ids) and chapter 02 (attention).
 // Run:   make chapter03 && ./chapter03 --prompt "The cat sat on the"
 //        ./chapter03 --trace          every stage's shape and (mean, std)
 //        ./chapter03 --json           one JSON object: prompt_ids, last_logits, top-10, timing
-#include "cli.hpp"
-#include "errors.hpp"
-#include "gpt2_model.hpp"
-#include "json_out.hpp"
-#include "model_flags.hpp"
-#include "report.hpp"
-#include "timing.hpp"
-#include "tokenizer.hpp"
+#include "common/cli.hpp"
+#include "common/errors.hpp"
+#include "03_forward_pass/forward.hpp"
+#include "common/json_out.hpp"
+#include "03_forward_pass/model_flags.hpp"
+#include "common/report.hpp"
+#include "common/timing.hpp"
+#include "01_tokenizer/tokenizer.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -108,7 +108,7 @@ int body(int argc, char** argv) {
     const std::vector<int> ids =
         tokenizer ? gpt2::resolve_prompt(flags, weights.config, *tokenizer) : gpt2::resolve_prompt(flags, weights.config);
 
-    // --- 2.–7. The forward pass: common/gpt2_model.cpp, one README step per stage ---
+    // --- 2.–7. The forward pass: chapters/03_forward_pass/forward.cpp, one README step per stage ---
     std::vector<TraceRow> rows;
     gpt2::TraceFn record = [&rows](const std::string& stage, const arma::fmat& value) {
         const arma::vec v = arma::conv_to<arma::vec>::from(arma::vectorise(value));

@@ -1,8 +1,8 @@
 // Chapter 04 — naive decoding: generate text by re-running the whole forward pass each step.
 //
-// Adds: sampling (greedy, temperature, top-k, top-p, a seeded generator — common/sampling),
-// the generation loop both decode chapters share (common/decode), and a cost model that
-// says what each step should cost on this machine (common/cost_model).
+// Adds: sampling (greedy, temperature, top-k, top-p, a seeded generator — chapters/04_naive_decode/sampling),
+// the generation loop both decode chapters share (chapters/04_naive_decode/generate), and a cost model that
+// says what each step should cost on this machine (chapters/04_naive_decode/cost_model).
 // Builds on: chapter 01 (tokenizer) and chapter 03 (forward pass: forward_last()).
 //
 // Run:  make chapter04 && ./chapter04
@@ -11,14 +11,14 @@
 // Every step's time is printed next to the cost model's prediction: it grows linearly with
 // the sequence length, so the total grows quadratically. Chapter 05 removes that growth.
 
-#include "cost_model.hpp"
-#include "decode.hpp"
-#include "errors.hpp"
-#include "generation_flags.hpp"
-#include "generation_report.hpp"
-#include "model_flags.hpp"
-#include "report.hpp"
-#include "timing.hpp"
+#include "04_naive_decode/cost_model.hpp"
+#include "04_naive_decode/generate.hpp"
+#include "common/errors.hpp"
+#include "04_naive_decode/generation_flags.hpp"
+#include "04_naive_decode/generation_report.hpp"
+#include "03_forward_pass/model_flags.hpp"
+#include "common/report.hpp"
+#include "common/timing.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -54,8 +54,8 @@ bool parse_flags(int argc, char** argv, Flags& flags) {
     return true;
 }
 
-// --- 2. Sampling: common/sampling.cpp (sampling_distribution, Sampler::next) ---
-// --- 3. The naive loop: common/decode.cpp (generate, generate_naive) ---
+// --- 2. Sampling: chapters/04_naive_decode/sampling.cpp (sampling_distribution, Sampler::next) ---
+// --- 3. The naive loop: chapters/04_naive_decode/generate.cpp (generate, generate_naive) ---
 
 // --- 4. What each step cost, next to what the cost model predicts ---
 void print_step_table(const Generation& run, const Gpt2Config& config, const MachineRates& rates, bool all_steps) {

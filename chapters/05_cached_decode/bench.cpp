@@ -6,17 +6,18 @@
 // first N steps of the N_max run (same prompt, greedy, no early stop), so the time for N is
 // the sum of those first N step times. That keeps `make bench` to a few minutes.
 
-#include "cached_decode.hpp"
+#include "05_cached_decode/bench.hpp"
 
-#include "cli.hpp"
-#include "cost_model.hpp"
-#include "decode.hpp"
-#include "errors.hpp"
-#include "generation_report.hpp"
-#include "kv_cache.hpp"
-#include "paths.hpp"
-#include "report.hpp"
-#include "timing.hpp"
+#include "common/cli.hpp"
+#include "04_naive_decode/cost_model.hpp"
+#include "04_naive_decode/generate.hpp"
+#include "common/errors.hpp"
+#include "04_naive_decode/generation_report.hpp"
+#include "05_cached_decode/kv_cache.hpp"
+#include "common/paths.hpp"
+#include "common/report.hpp"
+#include "common/timing.hpp"
+#include "05_cached_decode/cached_decode.hpp"
 
 #include <unistd.h>
 

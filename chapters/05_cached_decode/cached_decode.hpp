@@ -1,34 +1,35 @@
-// cached_decode.hpp — what main.cpp (generate, --cache concat, --verify) and bench.cpp (--bench)
-// of chapter 05 share: the flags.
+// cached_decode.hpp — decoding with a KV cache (chapter 05): the prompt runs once (prefill)
+// and fills the cache; every later step runs ONE token through the model and attends over
+// the cache.
+//
+//   forward_cached()      chapter 03's block pieces, with KVCache::append between them
+//   cached_next_logits()  feeds the cache only the tokens it has not seen
+//   generate_cached()     chapter 04's generate() loop driven by cached_next_logits
 #pragma once
 
-#include "generation_flags.hpp"
-#include "gpt2_weights.hpp"
-#include "model_flags.hpp"
-#include "tokenizer.hpp"
+#include "03_forward_pass/forward.hpp"     // embed, block pieces, ForwardBuffers (chapter 03)
+#include "04_naive_decode/generate.hpp"    // generate(), GenerationOptions (chapter 04)
+#include "05_cached_decode/kv_cache.hpp"
 
-#include <optional>
-#include <string>
+#include <armadillo>
 #include <vector>
 
-namespace chapter05 {
+namespace gpt2 {
 
-struct Flags {
-    gpt2::ModelFlags model;
-    gpt2::GenerationFlags generation;
-    std::string cache = "preallocated";  // --cache preallocated|concat
-    bool verify = false;                 // --verify
-    bool bench = false;                  // --bench
-    std::string bench_tokens = "16 32 64 128 256 512";
-    int bench_prompt_tokens = 16;
-    std::string out_dir;                 // --out-dir (default: build/out)
-    bool force = false;                  // --force
-};
+// Runs `ids` at positions [cache.length(), cache.length() + T): appends their K, V to the
+// cache, attends over everything cached, and writes the last position's logits (vocab).
+void forward_cached(const Gpt2Weights& weights, const std::vector<int>& ids, KVCache& cache,
+                    ForwardBuffers& buffers, arma::fvec& logits);
 
-// --bench: naive vs cached (and concat) over growing outputs; see README step 6.
-int run_bench(const Flags& flags, const gpt2::Gpt2Weights& weights, const std::optional<gpt2::Tokenizer>& tokenizer);
+// One cached step (README step 3): feeds the cache only the `n_new` tokens at the end of
+// `sequence` it has not seen, and writes the next-token logits (vocab). `new_ids` is a reused
+// buffer.
+void cached_next_logits(const Gpt2Weights& weights, const std::vector<int>& sequence, int n_new, KVCache& cache,
+                        ForwardBuffers& buffers, std::vector<int>& new_ids, arma::fvec& logits);
 
-// "16 32 64" → sorted, distinct counts in [1, max]; UserError naming --bench-tokens otherwise.
-std::vector<int> parse_token_counts(const std::string& text, int max);
+// Prefill into `cache` (which must be empty: reset() it between generations), then one token
+// per step. The window is the smaller of the model's and the cache's.
+Generation generate_cached(const Gpt2Weights& weights, const std::vector<int>& prompt,
+                           const GenerationOptions& options, KVCache& cache, const TokenFn& on_token = {});
 
-}  // namespace chapter05
+}  // namespace gpt2

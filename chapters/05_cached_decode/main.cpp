@@ -1,10 +1,10 @@
 // Chapter 05 — cached decoding: keep every past token's keys and values, compute each new
 // token once.
 //
-// Adds: the KV cache (common/kv_cache), prefill + one-token decode steps (forward_cached in
-// common/gpt2_model, driven by generate_cached in common/decode), the concatenating cache
-// people write first (--cache concat), a check that nothing but the speed changed (--verify)
-// and a benchmark against chapter 04 and against this machine's ceiling (--bench, bench.cpp).
+// Adds: the KV cache (kv_cache.cpp, KVCache::append), prefill + one-token decode steps
+// (cached_decode.cpp: forward_cached, generate_cached), the concatenating cache people write
+// first (--cache concat), a check that nothing but the speed changed (--verify) and a
+// benchmark against chapter 04 and against this machine's ceiling (--bench, bench.cpp).
 // Builds on: chapter 03 (the forward pass) and chapter 04 (sampling, the generation loop).
 //
 // Run:  make chapter05 && ./chapter05
@@ -13,14 +13,15 @@
 //       ./chapter05 --cache concat -n 900   what copying the cache every step costs
 //       ./chapter05 --bench                 (or make bench) the table and the plot
 
-#include "cached_decode.hpp"
+#include "05_cached_decode/bench.hpp"
 
-#include "decode.hpp"
-#include "errors.hpp"
-#include "generation_report.hpp"
-#include "kv_cache.hpp"
-#include "report.hpp"
-#include "timing.hpp"
+#include "04_naive_decode/generate.hpp"
+#include "common/errors.hpp"
+#include "04_naive_decode/generation_report.hpp"
+#include "05_cached_decode/kv_cache.hpp"
+#include "common/report.hpp"
+#include "common/timing.hpp"
+#include "05_cached_decode/cached_decode.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -72,8 +73,8 @@ KVCache::Layout layout_of(const std::string& name) {
     return name == "concat" ? KVCache::Layout::Concat : KVCache::Layout::Preallocated;
 }
 
-// --- 2. The KV cache: common/kv_cache.cpp ---
-// --- 3. Prefill, then one token per step: common/decode.cpp (generate_cached) ---
+// --- 2. The KV cache: kv_cache.cpp ---
+// --- 3. Prefill, then one token per step: cached_decode.cpp ---
 
 // --- 4. The default run: generate, then a short summary ---
 std::string mib(double bytes) { return format("%.1f MiB", bytes / (1024.0 * 1024.0)); }

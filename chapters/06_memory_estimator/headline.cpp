@@ -1,7 +1,7 @@
 // headline.cpp — step 7 of chapter 06: the table every preset fills in, and the plot.
-#include "headline.hpp"
+#include "06_memory_estimator/headline.hpp"
 
-#include "report.hpp"
+#include "common/report.hpp"
 
 #include <nlohmann/json.hpp>
 

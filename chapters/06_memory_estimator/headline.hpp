@@ -1,7 +1,7 @@
 // headline.hpp — chapter 06's no-flags view: every preset at a few contexts, and a plot.
 #pragma once
 
-#include "memory_estimator.hpp"
+#include "06_memory_estimator/memory_estimator.hpp"
 
 #include <string>
 

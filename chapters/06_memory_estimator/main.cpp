@@ -2,7 +2,7 @@
 //
 // Chapter 05 made decoding fast by keeping every past token's keys and values. This chapter
 // predicts what that costs for any model — GPT-2, GPT-3, Llama, Mistral or your own — from
-// one formula (common/memory_estimator.hpp), compares it with the weights, shows what
+// one formula (chapters/06_memory_estimator/memory_estimator.hpp), compares it with the weights, shows what
 // grouped-query attention, sliding windows and paged blocks save, and checks the formula
 // against the bytes chapter 05's KVCache really allocates.
 //
@@ -13,15 +13,15 @@
 //   ./chapter06 --config path/to/config.json --memory-gib 24 --json
 //
 // Lesson: chapters/06_memory_estimator/README.md (the steps below are its steps).
-#include "errors.hpp"
-#include "gpt2_config.hpp"
-#include "headline.hpp"
-#include "kv_cache.hpp"
-#include "memory_estimator.hpp"
-#include "cli.hpp"
-#include "paths.hpp"
-#include "report.hpp"
-#include "timing.hpp"
+#include "common/errors.hpp"
+#include "03_forward_pass/gpt2_config.hpp"
+#include "06_memory_estimator/headline.hpp"
+#include "05_cached_decode/kv_cache.hpp"
+#include "06_memory_estimator/memory_estimator.hpp"
+#include "common/cli.hpp"
+#include "common/paths.hpp"
+#include "common/report.hpp"
+#include "common/timing.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -54,8 +54,8 @@ for nn in $(cut -f2 <<<"$listing" | sort -u); do
       *.cpp|*.cc)
         for mode in test release; do
           mkdir -p "$save/$mode"
-          for f in "build/$mode/${file%.*}.o" "build/$mode/${file%.*}.d" "build/$mode/libcommon.a" \
-                   build/test/run_tests "chapter$nn"; do
+          for f in "build/$mode/${file%.*}.o" "build/$mode/${file%.*}.d" "build/$mode/libch$nn.a" \
+                   "build/$mode/libcommon.a" build/test/run_tests "chapter$nn"; do
             if [ -e "$ws/$f" ]; then
               (cd "$ws" && cp -p --parents "$f" "$root/$save/$mode/")
             else

@@ -6,8 +6,8 @@
 // every number it filled must lie inside the declared range. Anything else (another
 // exception, a sanitizer report, a value out of range) is a bug: the fuzzer aborts.
 // Run: make fuzz FUZZ_SECONDS=60  (see tests/README.md)
-#include "cli.hpp"
-#include "errors.hpp"
+#include "common/cli.hpp"
+#include "common/errors.hpp"
 
 #include <cmath>
 #include <cstdint>

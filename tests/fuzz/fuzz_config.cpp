@@ -4,9 +4,9 @@
 // succeeds the config must be usable: positive sizes, n_embd divisible by n_head, a finite
 // positive epsilon and a parameter count whose float32 bytes stay under the loader's 64 GiB
 // ceiling — i.e. nothing absurd reaches an allocation. Anything else aborts the fuzzer.
-#include "errors.hpp"
+#include "common/errors.hpp"
 #include "fuzz_input_file.hpp"
-#include "gpt2_config.hpp"
+#include "03_forward_pass/gpt2_config.hpp"
 
 #include <cmath>
 #include <cstdint>

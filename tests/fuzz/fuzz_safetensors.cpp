@@ -5,9 +5,9 @@
 // data segment with a byte range that matches shape × dtype, and reading it as float32 must
 // work (F32/F16/BF16) or throw UserError (other dtypes). Anything else aborts the fuzzer.
 // Seeds: tests/fuzz/seeds/fuzz_safetensors/ (tiny valid files and near misses).
-#include "errors.hpp"
+#include "common/errors.hpp"
 #include "fuzz_input_file.hpp"
-#include "safetensors.hpp"
+#include "common/safetensors.hpp"
 
 #include <cstdint>
 #include <cstdio>

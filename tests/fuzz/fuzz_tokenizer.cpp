@@ -1,4 +1,4 @@
-// fuzz_tokenizer.cpp — libFuzzer target for GPT-2's tokenizer (common/tokenizer.hpp), with the
+// fuzz_tokenizer.cpp — libFuzzer target for GPT-2's tokenizer (chapters/01_tokenizer/tokenizer.hpp), with the
 // real encoder.json + vocab.bpe from data/tokenizer (run `make setup` first).
 //
 // The first input byte picks the mode, the rest is the payload:
@@ -8,9 +8,9 @@
 //   odd:  payload as little-endian u16 ids → decode must succeed when all are < vocab_size and
 //         throw UserError otherwise.
 // Anything else (another exception, a sanitizer report, a broken round trip) aborts.
-#include "errors.hpp"
-#include "paths.hpp"
-#include "tokenizer.hpp"
+#include "common/errors.hpp"
+#include "common/paths.hpp"
+#include "01_tokenizer/tokenizer.hpp"
 
 #include <cstdint>
 #include <cstdio>

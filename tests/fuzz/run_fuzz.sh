@@ -19,16 +19,18 @@ command -v "$CLANGXX" >/dev/null || {
   echo "fuzz: $CLANGXX not found; run: bash data/setup/install_packages.sh clang libclang-rt-14-dev" >&2; exit 2; }
 
 out=build/fuzz
-mkdir -p "$out/obj/common" "$out/bin"
+mkdir -p "$out/bin"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-CXXFLAGS="-std=c++17 -g -O1 -Icommon -DPROJECT_ROOT=\"$PWD\" -pthread $SAN"
+CXXFLAGS="-std=c++17 -g -O1 -I. -Ichapters -DPROJECT_ROOT=\"$PWD\" -pthread $SAN"
 LIBS="-larmadillo -lpcre2-8 -ldl -pthread"
 
-# common/*.cpp once, instrumented for coverage (fuzzer-no-link), rebuilt when newer.
+# The plumbing (common/*.cpp) and every chapter's lesson code (all but main.cpp) once,
+# instrumented for coverage (fuzzer-no-link), rebuilt when newer.
 objs=()
-for src in common/*.cpp; do
+for src in common/*.cpp $(ls chapters/[0-9][0-9]_*/*.cpp | grep -v '/main\.cpp$'); do
   obj="$out/obj/${src%.cpp}.o"
-  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find common -name '*.hpp' -newer "$obj" -print -quit)" ]; then
+  mkdir -p "$(dirname "$obj")"
+  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find common chapters -name '*.hpp' -newer "$obj" -print -quit)" ]; then
     echo "fuzz: compiling $src"
     $CLANGXX $CXXFLAGS -fsanitize=fuzzer-no-link -c "$src" -o "$obj" || exit 2
   fi

@@ -233,7 +233,7 @@ def fixture_reference(name, out_dir):
           f"greedy margin {margin:.3g}; sensitivity {sensitivity}")
 
 
-# --- random_gpt2 regenerated: the same counter-based formula as common/gpt2_weights.cpp ----------
+# --- random_gpt2 regenerated: the same counter-based formula as chapters/03_forward_pass/gpt2_weights.cpp ----------
 
 M64 = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15
@@ -310,7 +310,7 @@ def random_reference(label, cfg, seed, prompt, out_dir):
     ref = {
         "what": f"random_gpt2({label}, seed {seed}) regenerated in numpy by "
                 "tests/tools/reference_gpt2.py with the counter-based formula of "
-                "common/gpt2_weights.cpp; logits from its independent float64 forward pass",
+                "chapters/03_forward_pass/gpt2_weights.cpp; logits from its independent float64 forward pass",
         "config": cfg,
         "seed": seed,
         "samples": samples,

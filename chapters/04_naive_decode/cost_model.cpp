@@ -1,9 +1,9 @@
-#include "cost_model.hpp"
+#include "04_naive_decode/cost_model.hpp"
 
-#include "attention.hpp"
-#include "gpt2_model.hpp"
-#include "report.hpp"
-#include "timing.hpp"
+#include "02_attention/attention.hpp"
+#include "03_forward_pass/forward.hpp"
+#include "common/report.hpp"
+#include "common/timing.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -5,7 +5,7 @@
 // what y = Wᵀ·x needs with one token per column. So the loader copies bytes, never transposes.
 #pragma once
 
-#include "gpt2_config.hpp"
+#include "03_forward_pass/gpt2_config.hpp"
 
 #include <armadillo>
 #include <cstdint>

@@ -1,18 +1,19 @@
-#include "kv_cache.hpp"
+#include "05_cached_decode/kv_cache.hpp"
 
-#include "errors.hpp"
+#include "common/errors.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace gpt2 {
 
-// [listing:kv_cache_layouts]
 KVCache::KVCache(const Gpt2Config& config, int capacity, Layout layout)
-    : layout_(layout), n_embd_(config.n_embd), capacity_(capacity > 0 ? capacity : config.n_positions) {
+    : layout_(layout), n_embd_(config.n_embd), capacity_(capacity > 0 ? capacity : config.n_positions),
+      lengths_(config.n_layer, 0) {
     if (capacity_ > config.n_positions)
         throw UserError("a KV cache of " + std::to_string(capacity_) + " tokens is longer than the model's " +
                         std::to_string(config.n_positions) + "-token window; ask for at most that");
-    // Preallocated: the whole window now, once. Concat: nothing yet; each step grows it.
+    // Preallocated: the whole window now, once. Concat: nothing yet; each append grows it.
     const arma::uword columns = layout_ == Layout::Preallocated ? capacity_ : 0;
     // Each layer's matrices are made in place: no temporary to copy from, so the memory held
     // is exactly the cache (chapter 06 measures it).
@@ -24,25 +25,30 @@ KVCache::KVCache(const Gpt2Config& config, int capacity, Layout layout)
     }
 }
 
-void KVCache::make_room(int n) {
-    if (n < 0 || length_ + n > capacity_)
-        throw UserError("the sequence would reach " + std::to_string(length_ + n) + " tokens, past the " +
+// [listing:kv_append]
+void KVCache::append(int layer, const arma::subview<float>& k_new, const arma::subview<float>& v_new) {
+    const int at = lengths_[layer];  // the new tokens go right after the stored ones
+    const int T = static_cast<int>(k_new.n_cols);
+    if (at + T > capacity_)
+        throw UserError("the sequence would reach " + std::to_string(at + T) + " tokens, past the " +
                         std::to_string(capacity_) + "-token context window");
-    if (layout_ == Layout::Concat) {
-        // What torch.cat does: a new, larger matrix, and a copy of everything so far.
-        for (std::size_t l = 0; l < keys_.size(); ++l) {
-            keys_[l] = arma::join_rows(keys_[l].head_cols(length_), arma::fmat(n_embd_, n, arma::fill::zeros));
-            values_[l] = arma::join_rows(values_[l].head_cols(length_), arma::fmat(n_embd_, n, arma::fill::zeros));
-        }
+    arma::fmat& K = keys_[layer];    // (n_embd, columns)
+    arma::fmat& V = values_[layer];
+    if (layout_ == Layout::Preallocated) {
+        // The columns exist already: write the new keys and values in place. Nothing moves.
+        K.cols(at, at + T - 1) = k_new;
+        V.cols(at, at + T - 1) = v_new;
+    } else {
+        // Concat, what torch.cat does: a new, larger matrix, and a copy of everything so far.
+        K = arma::join_rows(K, k_new);  // (n_embd, at + T)
+        V = arma::join_rows(V, v_new);
     }
+    lengths_[layer] = at + T;
 }
-
 // [/listing]
 
-void KVCache::advance(int n) { length_ += n; }
-
 void KVCache::reset() {
-    length_ = 0;
+    std::fill(lengths_.begin(), lengths_.end(), 0);
     if (layout_ == Layout::Concat) {
         for (std::size_t l = 0; l < keys_.size(); ++l) {
             keys_[l].set_size(n_embd_, 0);
@@ -58,7 +64,7 @@ std::uint64_t KVCache::bytes() const {
 }
 
 std::uint64_t KVCache::bytes_in_use() const {
-    return 2ULL * keys_.size() * static_cast<std::uint64_t>(n_embd_) * length_ * sizeof(float);
+    return 2ULL * keys_.size() * static_cast<std::uint64_t>(n_embd_) * length() * sizeof(float);
 }
 
 }  // namespace gpt2

@@ -1,8 +1,8 @@
-#include "memory_estimator.hpp"
+#include "06_memory_estimator/memory_estimator.hpp"
 
-#include "errors.hpp"
-#include "paths.hpp"
-#include "report.hpp"
+#include "common/errors.hpp"
+#include "common/paths.hpp"
+#include "common/report.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,19 +1,17 @@
-// decode.hpp — generating text: one sampling loop, two ways to get the next logits.
+// generate.hpp — generating text (chapter 04): one sampling loop, and its naive next-logits.
 //
-//   generate_naive   (chapter 04) every step runs the full forward pass over the whole
-//                    sequence so far and keeps only the last position's logits: O(T²) work.
-//   generate_cached  (chapter 05) the prompt runs once (prefill) and fills a KVCache; each
-//                    later step runs ONE token through the model, reading the cache: O(T).
+//   generate()        the loop: logits → sample → stream → append, until a stop condition.
+//   generate_naive()  every step runs the full forward pass over the whole sequence so far and
+//                     keeps only the last position's logits.
 //
-// Both call generate(), the one loop that samples, streams, stops and times; the only thing
-// that differs is the NextLogitsFn they hand it. So they draw the same random numbers in the
+// Chapter 05's generate_cached() calls the same generate() with another NextLogitsFn (one
+// token through the model, reading a KV cache). So both draw the same random numbers in the
 // same order and, given the same logits, pick the same tokens.
 #pragma once
 
-#include "gpt2_model.hpp"
-#include "gpt2_weights.hpp"
-#include "kv_cache.hpp"
-#include "sampling.hpp"
+#include "01_tokenizer/tokenizer.hpp"       // Tokenizer::END_OF_TEXT (chapter 01)
+#include "03_forward_pass/forward.hpp"       // forward_last (chapter 03)
+#include "04_naive_decode/sampling.hpp"
 
 #include <armadillo>
 #include <functional>
@@ -21,8 +19,6 @@
 #include <vector>
 
 namespace gpt2 {
-
-constexpr int END_OF_TEXT_ID = 50256;  // <|endoftext|>
 
 struct GenerationOptions {
     int max_new_tokens = 64;          // -n/--max-new-tokens
@@ -70,16 +66,5 @@ Generation generate(const std::vector<int>& prompt, int window, const Generation
 // Chapter 04: every step = forward_last() over the whole sequence.
 Generation generate_naive(const Gpt2Weights& weights, const std::vector<int>& prompt,
                           const GenerationOptions& options, const TokenFn& on_token = {});
-
-// Chapter 05: prefill into `cache` (which must be empty: reset() it between generations),
-// then one token per step. The window is the smaller of the model's and the cache's.
-Generation generate_cached(const Gpt2Weights& weights, const std::vector<int>& prompt,
-                           const GenerationOptions& options, KVCache& cache, const TokenFn& on_token = {});
-
-// One cached step (chapter 05, README step 3): feeds the cache only the `n_new` tokens at
-// the end of `sequence` it has not seen, and writes the next-token logits (vocab).
-// `new_ids` is a reused buffer.
-void cached_next_logits(const Gpt2Weights& weights, const std::vector<int>& sequence, int n_new, KVCache& cache,
-                        ForwardBuffers& buffers, std::vector<int>& new_ids, arma::fvec& logits);
 
 }  // namespace gpt2

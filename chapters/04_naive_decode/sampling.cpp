@@ -1,7 +1,7 @@
-#include "sampling.hpp"
+#include "04_naive_decode/sampling.hpp"
 
-#include "errors.hpp"
-#include "report.hpp"
+#include "common/errors.hpp"
+#include "common/report.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -27,8 +27,8 @@
 //               ~L²/2 per head of the second and 2d·L per layer of the third.
 #pragma once
 
-#include "gpt2_config.hpp"
-#include "gpt2_weights.hpp"
+#include "03_forward_pass/gpt2_config.hpp"
+#include "03_forward_pass/gpt2_weights.hpp"
 
 #include <functional>
 #include <string>

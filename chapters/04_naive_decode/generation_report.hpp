@@ -2,10 +2,10 @@
 // --json object both decode chapters print (one object on stdout, nothing else there).
 #pragma once
 
-#include "decode.hpp"
-#include "json_out.hpp"  // json_string, json_number, json_int_array
-#include "model_flags.hpp"
-#include "tokenizer.hpp"
+#include "04_naive_decode/generate.hpp"
+#include "common/json_out.hpp"  // json_string, json_number, json_int_array
+#include "03_forward_pass/model_flags.hpp"
+#include "01_tokenizer/tokenizer.hpp"
 
 #include <optional>
 #include <string>

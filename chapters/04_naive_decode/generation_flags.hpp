@@ -5,9 +5,9 @@
 //   -s, --seed N             --ignore-eos
 #pragma once
 
-#include "cli.hpp"
-#include "decode.hpp"
-#include "model_flags.hpp"
+#include "common/cli.hpp"
+#include "04_naive_decode/generate.hpp"
+#include "03_forward_pass/model_flags.hpp"
 
 #include <string>
 

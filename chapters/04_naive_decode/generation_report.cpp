@@ -1,7 +1,7 @@
-#include "generation_report.hpp"
+#include "04_naive_decode/generation_report.hpp"
 
-#include "errors.hpp"
-#include "report.hpp"
+#include "common/errors.hpp"
+#include "common/report.hpp"
 
 #include <cstdio>
 

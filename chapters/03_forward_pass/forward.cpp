@@ -1,9 +1,9 @@
-// gpt2_model.cpp — GPT-2's forward pass. Read it top to bottom with
+// forward.cpp — GPT-2's forward pass. Read it top to bottom with
 // chapters/03_forward_pass/README.md: the banner sections are the lesson's steps.
-#include "gpt2_model.hpp"
+#include "03_forward_pass/forward.hpp"
 
-#include "attention.hpp"
-#include "errors.hpp"
+#include "02_attention/attention.hpp"
+#include "common/errors.hpp"
 
 #include <cmath>
 #include <string>
@@ -70,10 +70,8 @@ std::unique_ptr<ForwardBuffers> make_forward_buffers(const Gpt2Config& config, i
     return buffers;
 }
 
-namespace {
-
-// Views the buffers as T columns. Shrinking keeps the memory; only a pass longer than the
-// buffers were made for allocates (a prefill, never a one-token step).
+// Shrinking keeps the memory; only a pass longer than the buffers were made for allocates (a
+// prefill, never a one-token step).
 void use_columns(ForwardBuffers& b, arma::uword T) {
     const arma::uword n = b.x.n_rows;
     b.x.set_size(n, T);
@@ -97,10 +95,6 @@ void check_ids(const Gpt2Config& config, const std::vector<int>& ids, int start)
                             ", outside the vocabulary [0, " + std::to_string(config.vocab_size) + ")");
 }
 
-void trace_stage(const TraceFn* trace, const std::string& stage, const arma::fmat& value) {
-    if (trace) (*trace)(stage, value);
-}
-
 // --- Step 2: token + position embeddings --------------------------------------------------------
 
 // [listing:embed]
@@ -110,37 +104,27 @@ void embed(const Gpt2Weights& w, const std::vector<int>& ids, int start, arma::f
 }
 // [/listing]
 
-// --- Step 4: one transformer block, shared by forward() and forward_cached() ---------------------
+// --- Step 4: one transformer block, in pieces ----------------------------------------------------
 
-// [listing:block]
-// Runs the T tokens in b.x (n_embd, T), at positions [start, start + T), through one block, in
-// place. Their keys and values are written into columns [start, start + T) of K and V
-// (n_embd, ≥ start + T); attention reads columns [0, start + T). forward() passes a fresh
-// K, V; forward_cached() the cache's — that is the only difference between the two paths.
-void block(const LayerWeights& w, const Gpt2Config& config, int start, arma::fmat& K, arma::fmat& V,
-           ForwardBuffers& b, const TraceFn* trace, const std::string& name) {
-    const arma::uword n = config.n_embd, T = b.x.n_cols;
-
-    // Attention sub-block: x += proj(attention(ln_1(x)))
+// [listing:block_pieces]
+// 1. Project: the new tokens' queries, keys and values, from the LayerNorm of the residual stream.
+void project_qkv(const LayerWeights& w, const Gpt2Config& config, ForwardBuffers& b) {
     layer_norm(b.x, w.ln_1_weight, w.ln_1_bias, config.layer_norm_epsilon, b.h);  // (n, T)
     b.qkv = w.attn_qkv_weight * b.h;  // (3n, T): gemm for a prompt, gemv for one token
     b.qkv.each_col() += w.attn_qkv_bias;
-    K.cols(start, start + T - 1) = b.qkv.rows(n, 2 * n - 1);      // the new keys, appended
-    V.cols(start, start + T - 1) = b.qkv.rows(2 * n, 3 * n - 1);  // the new values, appended
+}
+
+// 3. Attend over everything stored, then project back into the residual stream.
+void attend_stored(const LayerWeights& w, const Gpt2Config& config, int start, const arma::fmat& K,
+                   const arma::fmat& V, ForwardBuffers& b) {
     causal_attention_heads(b.qkv, config.n_embd, config.n_head, start, K, V, b.scores, b.attn);  // (n, T)
     b.proj = w.attn_proj_weight * b.attn;  // (n, T)
     b.proj.each_col() += w.attn_proj_bias;
     b.x += b.proj;  // the residual connection
+}
 
-    if (trace) {
-        trace_stage(trace, name + ".ln_1", b.h);
-        trace_stage(trace, name + ".attn.qkv", b.qkv);
-        trace_stage(trace, name + ".attn.heads", b.attn);
-        trace_stage(trace, name + ".attn.proj", b.proj);
-        trace_stage(trace, name + ".residual_1", b.x);
-    }
-
-    // MLP sub-block: x += proj(gelu(fc(ln_2(x))))
+// The MLP sub-block: x += proj(gelu(fc(ln_2(x))))
+void mlp(const LayerWeights& w, const Gpt2Config& config, ForwardBuffers& b) {
     layer_norm(b.x, w.ln_2_weight, w.ln_2_bias, config.layer_norm_epsilon, b.h);  // (n, T)
     b.fc = w.mlp_fc_weight * b.h;  // (4n, T)
     b.fc.each_col() += w.mlp_fc_bias;
@@ -148,7 +132,34 @@ void block(const LayerWeights& w, const Gpt2Config& config, int start, arma::fma
     b.proj = w.mlp_proj_weight * b.fc;  // (n, T)
     b.proj.each_col() += w.mlp_proj_bias;
     b.x += b.proj;
+}
+// [/listing]
 
+namespace {
+
+void trace_stage(const TraceFn* trace, const std::string& stage, const arma::fmat& value) {
+    if (trace) (*trace)(stage, value);
+}
+
+// [listing:block]
+// One block over the T tokens in b.x (n_embd, T), in place, without a cache: the keys and
+// values are stored in K and V (n_embd, T), fresh for this pass, so the tokens attend only to
+// each other (under the causal mask). Chapter 05's cached forward runs the same three moves
+// with its KV cache in place of K and V.
+void block(const LayerWeights& w, const Gpt2Config& config, arma::fmat& K, arma::fmat& V, ForwardBuffers& b,
+           const TraceFn* trace, const std::string& name) {
+    project_qkv(w, config, b);       // 1. q, k, v of the T tokens          (3n, T)
+    K = new_keys(b);                 // 2. store k, v: here, for this pass only (n, T)
+    V = new_values(b);
+    attend_stored(w, config, 0, K, V, b);  // 3. attend over everything stored; x += proj(·)
+    if (trace) {
+        trace_stage(trace, name + ".ln_1", b.h);
+        trace_stage(trace, name + ".attn.qkv", b.qkv);
+        trace_stage(trace, name + ".attn.heads", b.attn);
+        trace_stage(trace, name + ".attn.proj", b.proj);
+        trace_stage(trace, name + ".residual_1", b.x);
+    }
+    mlp(w, config, b);               // x += mlp(ln_2(x))
     if (trace) {
         trace_stage(trace, name + ".ln_2", b.h);
         trace_stage(trace, name + ".mlp.fc_gelu", b.fc);
@@ -167,8 +178,10 @@ void run_uncached(const Gpt2Weights& weights, const std::vector<int>& ids, Forwa
     trace_stage(trace, "embed", b.x);
     arma::fmat K(config.n_embd, T), V(config.n_embd, T);  // (n_embd, T), reused by every layer
     for (int l = 0; l < config.n_layer; ++l)
-        block(weights.layers[l], config, 0, K, V, b, trace, trace ? "h" + std::to_string(l) : std::string());
+        block(weights.layers[l], config, K, V, b, trace, trace ? "h" + std::to_string(l) : std::string());
 }
+
+}  // namespace
 
 // [listing:last_logits]
 // Final LayerNorm of the last column and its logits: only one column goes through the
@@ -179,8 +192,6 @@ void last_logits(const Gpt2Weights& weights, ForwardBuffers& b, arma::fvec& logi
     logits = weights.output_embedding().t() * b.last;  // (vocab): gemv with the transposed matrix, no copy
 }
 // [/listing]
-
-}  // namespace
 
 // --- Steps 6–7: the whole model, all positions or only the last ---------------------------------
 
@@ -206,20 +217,5 @@ arma::fvec forward_last(const Gpt2Weights& weights, const std::vector<int>& ids)
     return logits;
 }
 
-// [listing:forward_cached]
-void forward_cached(const Gpt2Weights& weights, const std::vector<int>& ids, KVCache& cache,
-                    ForwardBuffers& buffers, arma::fvec& logits) {
-    const Gpt2Config& config = weights.config;
-    const int start = cache.length();  // the new tokens come after everything cached
-    check_ids(config, ids, start);
-    cache.make_room(static_cast<int>(ids.size()));  // throws if the window is full
-    use_columns(buffers, ids.size());
-    embed(weights, ids, start, buffers.x);
-    for (int l = 0; l < config.n_layer; ++l)
-        block(weights.layers[l], config, start, cache.keys(l), cache.values(l), buffers, nullptr, std::string());
-    cache.advance(static_cast<int>(ids.size()));  // only now are the new columns part of the cache
-    last_logits(weights, buffers, logits);
-}
-// [/listing]
 
 }  // namespace gpt2

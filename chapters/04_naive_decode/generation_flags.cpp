@@ -1,6 +1,6 @@
-#include "generation_flags.hpp"
+#include "04_naive_decode/generation_flags.hpp"
 
-#include "report.hpp"
+#include "common/report.hpp"
 
 namespace gpt2 {
 

@@ -1,9 +1,9 @@
 // tokenizer.cpp — GPT-2's byte-level BPE: the byte map, the pre-tokenizer, the merge loop,
 // encode and decode. The steps follow chapters/01_tokenizer/README.md.
-#include "tokenizer.hpp"
+#include "01_tokenizer/tokenizer.hpp"
 
-#include "errors.hpp"
-#include "utf8.hpp"
+#include "common/errors.hpp"
+#include "common/utf8.hpp"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>

@@ -1,9 +1,9 @@
 // gpt2_config.cpp — GPT-2's shape numbers: presets, config.json, and the checks that keep
 // a bad or hostile config.json from allocating terabytes.
-#include "gpt2_config.hpp"
+#include "03_forward_pass/gpt2_config.hpp"
 
-#include "errors.hpp"
-#include "report.hpp"
+#include "common/errors.hpp"
+#include "common/report.hpp"
 
 #include <nlohmann/json.hpp>
 

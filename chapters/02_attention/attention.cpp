@@ -1,6 +1,6 @@
-#include "attention.hpp"
+#include "02_attention/attention.hpp"
 
-#include "errors.hpp"  // ExerciseNotDone, for `make exercise`
+#include "common/errors.hpp"  // ExerciseNotDone, for `make exercise`
 
 #include <algorithm>
 #include <cmath>

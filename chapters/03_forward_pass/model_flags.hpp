@@ -11,9 +11,9 @@
 //     std::vector<int> ids = gpt2::resolve_prompt(flags, weights.config);
 #pragma once
 
-#include "cli.hpp"
-#include "gpt2_config.hpp"
-#include "gpt2_weights.hpp"
+#include "common/cli.hpp"
+#include "03_forward_pass/gpt2_config.hpp"
+#include "03_forward_pass/gpt2_weights.hpp"
 
 #include <string>
 #include <vector>

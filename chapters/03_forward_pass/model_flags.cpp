@@ -1,9 +1,9 @@
-#include "model_flags.hpp"
+#include "03_forward_pass/model_flags.hpp"
 
-#include "errors.hpp"
-#include "paths.hpp"
-#include "timing.hpp"
-#include "tokenizer.hpp"
+#include "common/errors.hpp"
+#include "common/paths.hpp"
+#include "common/timing.hpp"
+#include "01_tokenizer/tokenizer.hpp"
 
 #include <cstdio>
 #include <string>

@@ -1,8 +1,8 @@
-#include "decode.hpp"
+#include "04_naive_decode/generate.hpp"
 
-#include "errors.hpp"
-#include "report.hpp"
-#include "timing.hpp"
+#include "common/errors.hpp"
+#include "common/report.hpp"
+#include "common/timing.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -83,7 +83,7 @@ Generation generate(const std::vector<int>& prompt, int window, const Generation
         run.generated_ids.push_back(token);
         unseen = 1;
         if (on_token) on_token(token);  // stream it (outside the timed region)
-        if (options.stop_at_end_of_text && token == END_OF_TEXT_ID) {
+        if (options.stop_at_end_of_text && token == Tokenizer::END_OF_TEXT) {
             run.stop = StopReason::EndOfText;
             break;
         }
@@ -103,38 +103,5 @@ Generation generate_naive(const Gpt2Weights& weights, const std::vector<int>& pr
     return generate(prompt, weights.config.n_positions, options, full_forward, on_token);
 }
 // [/listing]
-
-// [listing:cached_step]
-void cached_next_logits(const Gpt2Weights& weights, const std::vector<int>& sequence, int n_new, KVCache& cache,
-                        ForwardBuffers& buffers, std::vector<int>& new_ids, arma::fvec& logits) {
-    // [exercise:kv_attend] see chapters/05_cached_decode/README.md, step 3
-    // The cache must hold exactly the tokens before the new ones: their keys and values are
-    // what the new tokens attend over. (A stale cache would silently mix two sequences.)
-    if (cache.length() != static_cast<int>(sequence.size()) - n_new)
-        throw std::logic_error(format("the KV cache holds %d tokens but the sequence has %zu, %d of them new",
-                                      cache.length(), sequence.size(), n_new));
-    // Feed only the new tokens (the whole prompt at prefill, then the one just sampled):
-    // forward_cached appends their K, V to the cache and attends over every cached column.
-    new_ids.assign(sequence.end() - n_new, sequence.end());
-    forward_cached(weights, new_ids, cache, buffers, logits);
-    // [/exercise]
-}
-// [/listing]
-
-Generation generate_cached(const Gpt2Weights& weights, const std::vector<int>& prompt,
-                           const GenerationOptions& options, KVCache& cache, const TokenFn& on_token) {
-    if (cache.length() != 0)
-        throw std::logic_error("generate_cached: the KV cache still holds a previous sequence; call reset() first");
-    const int window = std::min(weights.config.n_positions, cache.capacity());
-    check_prompt_fits(prompt, window);  // before allocating anything
-    // Allocated once, before the loop: the buffers for the largest chunk (the prompt).
-    std::unique_ptr<ForwardBuffers> buffers = make_forward_buffers(weights.config, static_cast<int>(prompt.size()));
-    std::vector<int> new_ids;
-    new_ids.reserve(prompt.size());
-    NextLogitsFn cached_forward = [&](const std::vector<int>& sequence, int n_new, arma::fvec& logits) {
-        cached_next_logits(weights, sequence, n_new, cache, *buffers, new_ids, logits);
-    };
-    return generate(prompt, window, options, cached_forward, on_token);
-}
 
 }  // namespace gpt2

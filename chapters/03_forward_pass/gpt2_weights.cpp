@@ -5,12 +5,12 @@
 // stored row-major as (in, out) is, byte for byte, the column-major (out, in) matrix Wᵀ; wte
 // stored row-major as (vocab, n_embd) is the column-major (n_embd, vocab) matrix whose
 // column t is token t's embedding. So nothing is transposed and nothing is copied twice.
-#include "gpt2_weights.hpp"
+#include "03_forward_pass/gpt2_weights.hpp"
 
-#include "errors.hpp"
-#include "paths.hpp"
-#include "report.hpp"
-#include "safetensors.hpp"
+#include "common/errors.hpp"
+#include "common/paths.hpp"
+#include "common/report.hpp"
+#include "common/safetensors.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,0 +1,64 @@
+#include "05_cached_decode/cached_decode.hpp"
+
+#include "common/errors.hpp"
+#include "common/report.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <stdexcept>
+
+namespace gpt2 {
+
+// [listing:forward_cached]
+void forward_cached(const Gpt2Weights& weights, const std::vector<int>& ids, KVCache& cache,
+                    ForwardBuffers& buffers, arma::fvec& logits) {
+    const Gpt2Config& config = weights.config;
+    const int start = cache.length();  // the position offset: the new tokens come after everything cached
+    check_ids(config, ids, start);
+    use_columns(buffers, ids.size());
+    embed(weights, ids, start, buffers.x);  // positions start, start + 1, ... — not 0, 1, ...
+    for (int l = 0; l < config.n_layer; ++l) {
+        const LayerWeights& layer = weights.layers[l];
+        project_qkv(layer, config, buffers);                                 // 1. q, k, v of the new tokens
+        cache.append(l, new_keys(buffers), new_values(buffers));             // 2. store k, v in the cache
+        attend_stored(layer, config, start, cache.keys(l), cache.values(l), buffers);  // 3. attend over it all
+        mlp(layer, config, buffers);
+    }
+    last_logits(weights, buffers, logits);
+}
+// [/listing]
+
+// [listing:cached_step]
+void cached_next_logits(const Gpt2Weights& weights, const std::vector<int>& sequence, int n_new, KVCache& cache,
+                        ForwardBuffers& buffers, std::vector<int>& new_ids, arma::fvec& logits) {
+    // [exercise:kv_attend] see chapters/05_cached_decode/README.md, step 3
+    // The cache must hold exactly the tokens before the new ones: their keys and values are
+    // what the new tokens attend over. (A stale cache would silently mix two sequences.)
+    if (cache.length() != static_cast<int>(sequence.size()) - n_new)
+        throw std::logic_error(format("the KV cache holds %d tokens but the sequence has %zu, %d of them new",
+                                      cache.length(), sequence.size(), n_new));
+    // Feed only the new tokens (the whole prompt at prefill, then the one just sampled):
+    // forward_cached appends their K, V to the cache and attends over every cached column.
+    new_ids.assign(sequence.end() - n_new, sequence.end());
+    forward_cached(weights, new_ids, cache, buffers, logits);
+    // [/exercise]
+}
+// [/listing]
+
+Generation generate_cached(const Gpt2Weights& weights, const std::vector<int>& prompt,
+                           const GenerationOptions& options, KVCache& cache, const TokenFn& on_token) {
+    if (cache.length() != 0)
+        throw std::logic_error("generate_cached: the KV cache still holds a previous sequence; call reset() first");
+    const int window = std::min(weights.config.n_positions, cache.capacity());
+    check_prompt_fits(prompt, window);  // before allocating anything
+    // Allocated once, before the loop: the buffers for the largest chunk (the prompt).
+    std::unique_ptr<ForwardBuffers> buffers = make_forward_buffers(weights.config, static_cast<int>(prompt.size()));
+    std::vector<int> new_ids;
+    new_ids.reserve(prompt.size());
+    NextLogitsFn cached_forward = [&](const std::vector<int>& sequence, int n_new, arma::fvec& logits) {
+        cached_next_logits(weights, sequence, n_new, cache, *buffers, new_ids, logits);
+    };
+    return generate(prompt, window, options, cached_forward, on_token);
+}
+
+}  // namespace gpt2
