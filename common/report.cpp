@@ -150,6 +150,25 @@ bool run_gnuplot(const std::string& script, OutputFile& picture) {
     return true;
 }
 
+bool run_gnuplot_file(const std::string& gp_file, const std::vector<std::pair<std::string, std::string>>& variables,
+                      OutputFile& picture) {
+    // gnuplot single-quoted strings take '' for a quote; nothing else is special in them.
+    auto quoted = [](const std::string& text) {
+        std::string out = "'";
+        for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+        return out + "'";
+    };
+    std::string script;
+    for (const auto& [name, value] : variables) script += name + " = " + quoted(value) + "\n";
+    script += "load " + quoted(project_root() + "/" + gp_file) + "\n";
+    return run_gnuplot(script, picture);
+}
+
+std::string shown_path(const std::string& path) {
+    const std::string root = project_root() + "/";
+    return path.compare(0, root.size(), root) == 0 ? path.substr(root.size()) : path;
+}
+
 std::string vformat(const char* fmt, va_list args) {
     va_list copy;
     va_copy(copy, args);

@@ -8,6 +8,7 @@
 
 #include <cstdarg>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gpt2 {
@@ -39,6 +40,14 @@ void make_directories(const std::string& path);
 // Runs gnuplot on a script that must write to `picture.temp_path()`. Returns false (with a
 // one-line warning on stderr) when gnuplot is missing or fails: a plot is never fatal.
 bool run_gnuplot(const std::string& script, OutputFile& picture);
+// Runs a chapter's gnuplot file (`gp_file`, relative to the repository, e.g.
+// "chapters/05_cached_decode/step_times.gp") with string variables set first, e.g.
+// {{"csv", csv_path}, {"out", picture.temp_path()}}: the .gp file plots the CSV the program
+// wrote. The same warning-not-error contract as run_gnuplot.
+bool run_gnuplot_file(const std::string& gp_file, const std::vector<std::pair<std::string, std::string>>& variables,
+                      OutputFile& picture);
+// `path` relative to the repository when it lies inside it (what programs print), else as given.
+std::string shown_path(const std::string& path);
 
 // A plain text table: header row, then rows, columns right-aligned except the first.
 std::string format_table(const std::vector<std::string>& header,
