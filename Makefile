@@ -1,10 +1,5 @@
 # GPT-2 text generation and the KV cache, in C++ — one Makefile for every chapter.
-#
-#   make demo          set up if needed, build, run the main demo (chapter 05)
-#   make test          set up if needed, build, run every test
-#   make chapter05     build ./chapter05 (any NN works: one pattern rule builds them all)
-#   make check CH=05   run one chapter's checker (its doctest suite)
-#   make help          every target, one line each
+# `make help` lists every target a user can type: the `## ` lines beside the targets below.
 #
 # Three builds of the same sources, each in its own folder under build/:
 #   release  -O3 -march=native, Armadillo's run-time checks off   (the chapters)
@@ -91,6 +86,7 @@ $(foreach m,$(MODES),$(foreach n,$(CHAPTER_NUMS),$(eval $(call chapter_library,$
 
 # --- chapters: ./chapterNN from its main.o and the libraries above ----------------------------
 .SECONDEXPANSION:
+## make chapterNN       build ./chapterNN (01 … the last chapter), e.g. make chapter05
 # (static pattern rules: each names exactly the chapter executables, so none can catch
 # another file that merely looks like one)
 $(CHAPTER_BINS): chapter%: $$(call main_obj,$$*,release) $$(call chapter_libs,$$*,release)
@@ -109,51 +105,65 @@ $(TEST_RUNNER): $(patsubst %.cpp,$(BUILD)/test/%.o,$(TEST_SRCS)) $(call all_libs
 .PHONY: all debug setup demo test check tests clean help bench bench-tokenizer docs \
         docs-check gpt2 gpt2-medium gpt2-large gpt2-xl fixtures exercise sanitize fuzz
 
+## make                 build every chapter (make all)
 all: $(CHAPTER_BINS)
 
+## make debug           every chapter with Armadillo's checks on, -O0 -g, in build/debug/
 debug: $(addprefix $(BUILD)/debug/chapter,$(CHAPTER_NUMS))
 	@echo "debug chapters (Armadillo checks on, -O0 -g) are in $(BUILD)/debug/"
 
+## make setup           install missing Debian packages, fetch the tokenizer files (sha256-checked)
 setup:
 	@bash data/setup/install_packages.sh
 	@bash data/setup/fetch_tokenizer.sh
 
+## make demo            set up if needed, build, run the main demo (chapter $(DEMO_CHAPTER))
 demo: setup
 	@$(MAKE) --no-print-directory chapter$(DEMO_CHAPTER)
 	./chapter$(DEMO_CHAPTER)
 
+## make tests           build the test runner and every chapter, run nothing
 tests: $(TEST_RUNNER) all
 
 # Every suite, then the scripts that drive the executables; the last line is the summary.
+## make test            set up if needed, build, run every test; the last line is the summary
 test: setup
 	@$(MAKE) --no-print-directory tests
 	@bash tests/run_all.sh "$(TEST_RUNNER)"
 
+## make check CH=NN     run one chapter's checker (its doctest suite and command-line checks)
 check: setup
 	@test -n "$(CH)" || { echo "make check: say which chapter, e.g. make check CH=05" >&2; exit 2; }
 	@$(MAKE) --no-print-directory $(TEST_RUNNER) chapter$(CH)
 	@bash tests/run_all.sh "$(TEST_RUNNER)" "$(CH)"
 
+## make bench-tokenizer chapter 01's tokenizer speed in MB/s
 bench-tokenizer: chapter01
 	./chapter01 --bench
 
+## make bench           chapter 05: naive vs cached decoding, against the machine's ceiling (minutes)
 bench: chapter05
 	./chapter05 --bench
 
+## make gpt2            download GPT-2 124M (548 MB; also gpt2-medium, gpt2-large, gpt2-xl), verified
 gpt2 gpt2-medium gpt2-large gpt2-xl:
 	@bash data/setup/fetch_gpt2.sh $@
 
+## make fixtures        regenerate the tiny test models and the numpy reference values
 fixtures:
 	@bash tests/tools/make_fixtures.sh
 
 # The book (docs/README.md): docs/site/index.html + one page per chapter; CH=NN builds one.
+## make docs [CH=NN]    build the book: docs/site/index.html
 docs:
 	@bash docs/build.sh $(CH)
 
+## make docs-check      build the book and open every page in headless Chromium
 docs-check: docs
 	@bash docs/check/check.sh
 
 # A copy of the project in build/exercise/NN/ with chapter NN's exercise bodies stubbed.
+## make exercise CH=NN  a workspace in build/exercise/NN/ with the chapter's exercises stubbed [EX=name] [FORCE=1]
 exercise:
 	@test -n "$(CH)" || { echo "make exercise: say which chapter, e.g. make exercise CH=05" >&2; exit 2; }
 	@bash docs/tools/exercise.sh $(if $(FORCE),--force) "$(CH)" $(EX)
@@ -174,6 +184,7 @@ $(BUILD)/sanitize/run_tests: $(patsubst %.cpp,$(BUILD)/sanitize/%.o,$(TEST_SRCS)
 $(BUILD)/sanitize/run_input_tests: $(patsubst %.cpp,$(BUILD)/sanitize/%.o,$(SANITIZE_INPUT_TESTS)) $(call all_libs,sanitize)
 	$(call link,$(SANITIZE_FLAGS))
 
+## make sanitize        every test under AddressSanitizer + UBSan [SANITIZE=inputs: the untrusted-input subset]
 ifeq ($(SANITIZE),inputs)
 sanitize: setup
 	@$(MAKE) --no-print-directory $(BUILD)/sanitize/run_input_tests
@@ -190,14 +201,17 @@ endif
 
 # libFuzzer (clang): every tests/fuzz/fuzz_*.cpp for FUZZ_SECONDS each; corpus in $(BUILD)/fuzz/.
 FUZZ_SECONDS ?= 60
+## make fuzz            libFuzzer on the parsers, FUZZ_SECONDS (60) each
 fuzz:
 	@bash data/setup/install_packages.sh clang libclang-rt-14-dev
 	@bash tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS)
 
+## make clean           remove build/ and the chapter programs
 clean:
 	rm -rf $(BUILD) $(CHAPTER_BINS)
 
+## make help            this list
 help:
-	@sed -n '2,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST)) | sed 's/$$(DEMO_CHAPTER)/$(DEMO_CHAPTER)/'
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,4 +1,4 @@
-// Hostile and careless inputs, library level (issue 7). Every case below must end in a
+// Hostile and careless inputs, library level. Every case below must end in a
 // gpt2::UserError with a one-line message saying what, where and what to do — never a
 // crash, an abort, a hang or a huge allocation. The same inputs are driven through the
 // executables by tests/cli/reliability_bad_input.sh; crashes found by fuzzing

@@ -1,5 +1,5 @@
-// Hostile and broken model files, library level (issue 7): every malformation listed in
-// issue 3 ("bad input"), plus duplicate tensor names, a valid-JSON 100 MB header, overlapping
+// Hostile and broken model files, library level: every malformation a loader must refuse
+// (truncated or lying headers, bad shapes and offsets, wrong dtypes), plus duplicate tensor names, a valid-JSON 100 MB header, overlapping
 // byte ranges and NaN/Inf weights, and broken config.json files. Each must end in one
 // gpt2::UserError naming the file (and the tensor / byte offset / key) — never a crash, a
 // hang or a huge allocation. The files are built here byte by byte, so each test shows

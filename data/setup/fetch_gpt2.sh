@@ -18,8 +18,8 @@
 #     say so, if not we refuse and say what to do.
 #
 # What is verified:
-#   - gpt2 (124M): revision, sizes and sha256 of both files are pinned below (from
-#     ../shared/FACTS.md, read off the real files).
+#   - gpt2 (124M): revision, sizes and sha256 of both files are pinned below (read off
+#     the real files of openai-community/gpt2).
 #   - gpt2-medium/-large/-xl: nothing is pinned in this repository. The script asks the hub
 #     which commit `main` is, downloads both files from that commit, and checks
 #     model.safetensors against the sha256 and size the hub announces for it (its LFS

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The bad-input suite, driven through the executables (issue 7). Every case feeds one
+# The bad-input suite, driven through the executables. Every case feeds one
 # hostile or careless input to a chapter and checks the contract every program keeps:
 #   - exactly one line "chapterNN: error: ..." on stderr, naming what/where (a pattern per
 #     case), and nothing else there but the random-model notice;

@@ -59,7 +59,7 @@ def raw_header(text):
     return struct.pack("<Q", len(b)) + b
 
 
-# --- the safetensors container (issue 3's list, then issue 7's additions) -----------------
+# --- the safetensors container (every malformation a loader must refuse) -----------------
 emit("st_empty_file", model_bytes=b"")
 emit("st_shorter_than_8_bytes", model_bytes=b"\x10\x00\x00")
 emit("st_header_longer_than_file", model_bytes=struct.pack("<Q", len(raw) * 2) + raw[8:])

@@ -41,7 +41,7 @@ if (JSON.stringify(own) !== JSON.stringify(encodeAllowSpecial(SPECIAL + ' world'
   throw new Error('gpt-tokenizer disagrees with the split-on-<|endoftext|> rule: ' + own);
 }
 
-// --- hand-picked cases: every kind of text issue 2 lists ------------------------------------
+// --- hand-picked cases: every kind of text a byte-level BPE must get right ------------------------------------
 const cases = [
   ['english_hello', 'Hello world'],
   ['english_sentence', 'The quick brown fox jumps over the lazy dog.'],

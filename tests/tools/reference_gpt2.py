@@ -4,7 +4,7 @@
     /usr/bin/python3 tests/tools/reference_gpt2.py            (about a minute: the 124M part)
     /usr/bin/python3 tests/tools/reference_gpt2.py --tiny-only
 
-Written from the GPT-2 paper / Hugging Face's model description (see FACTS.md), NOT from
+Written from the GPT-2 paper / Hugging Face's GPT2Model description, NOT from
 this repository's C++: tokens are ROWS here (x is (T, n_embd), y = x @ W + b with W as
 stored), the math runs in float64, and the safetensors reader below is its own. Outputs:
 
