@@ -130,7 +130,7 @@ stub_exercises() {  # ROOT NN [NAME...]
     done <<<"$ranges"
     if ! grep -qE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]([^">]*/)?errors\.hpp[">]' "$tmp"; then
       awk '!done && /^[ \t]*#[ \t]*include/ {
-             print "#include \"errors.hpp\"  // added by make exercise: the stubs throw gpt2::ExerciseNotDone"
+             print "#include \"common/errors.hpp\"  // added by make exercise: the stubs throw gpt2::ExerciseNotDone"
              done = 1 }
            { print }' "$tmp" > "$tmp.2"
       mv "$tmp.2" "$tmp"

@@ -90,7 +90,7 @@ rm -f "$tmp/tree/common/bad.cpp"
 if bash docs/tools/exercises.sh stub "$tmp/tree" 07 >/dev/null 2>"$tmp/err" &&
    grep -q 'throw gpt2::ExerciseNotDone("length_ref: see chapters/07_test/README.md, step 1");' "$tmp/tree/common/good.cpp" &&
    ! grep -q 'return n;' "$tmp/tree/common/good.cpp" &&
-   g++ -std=c++17 -fsyntax-only -Icommon "$tmp/tree/common/good.cpp" 2>"$tmp/err"; then
+   g++ -std=c++17 -fsyntax-only -I. -Ichapters "$tmp/tree/common/good.cpp" 2>"$tmp/err"; then
   echo "ok a stub replaces the whole body and compiles (vector return, reference return)"
 else
   echo "FAIL a stub replaces the whole body and compiles: $(head -n 3 "$tmp/err" | tr '\n' ' ')"
