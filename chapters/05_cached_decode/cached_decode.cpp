@@ -12,6 +12,7 @@ namespace gpt2 {
 // [listing:forward_cached]
 void forward_cached(const Gpt2Weights& weights, const std::vector<int>& ids, KVCache& cache,
                     ForwardBuffers& buffers, arma::fvec& logits) {
+    // [exercise:cached_forward] see chapters/05_cached_decode/README.md, step 3
     const Gpt2Config& config = weights.config;
     const int start = cache.length();  // the position offset: the new tokens come after everything cached
     check_ids(config, ids, start);
@@ -25,13 +26,13 @@ void forward_cached(const Gpt2Weights& weights, const std::vector<int>& ids, KVC
         mlp(layer, config, buffers);
     }
     last_logits(weights, buffers, logits);
+    // [/exercise]
 }
 // [/listing]
 
 // [listing:cached_step]
 void cached_next_logits(const Gpt2Weights& weights, const std::vector<int>& sequence, int n_new, KVCache& cache,
                         ForwardBuffers& buffers, std::vector<int>& new_ids, arma::fvec& logits) {
-    // [exercise:kv_attend] see chapters/05_cached_decode/README.md, step 3
     // The cache must hold exactly the tokens before the new ones: their keys and values are
     // what the new tokens attend over. (A stale cache would silently mix two sequences.)
     if (cache.length() != static_cast<int>(sequence.size()) - n_new)
@@ -41,7 +42,6 @@ void cached_next_logits(const Gpt2Weights& weights, const std::vector<int>& sequ
     // forward_cached appends their K, V to the cache and attends over every cached column.
     new_ids.assign(sequence.end() - n_new, sequence.end());
     forward_cached(weights, new_ids, cache, buffers, logits);
-    // [/exercise]
 }
 // [/listing]
 

@@ -27,6 +27,7 @@ KVCache::KVCache(const Gpt2Config& config, int capacity, Layout layout)
 
 // [listing:kv_append]
 void KVCache::append(int layer, const arma::subview<float>& k_new, const arma::subview<float>& v_new) {
+    // [exercise:kv_append] see chapters/05_cached_decode/README.md, step 2
     const int at = lengths_[layer];  // the new tokens go right after the stored ones
     const int T = static_cast<int>(k_new.n_cols);
     if (at + T > capacity_)
@@ -44,6 +45,7 @@ void KVCache::append(int layer, const arma::subview<float>& k_new, const arma::s
         V = arma::join_rows(V, v_new);
     }
     lengths_[layer] = at + T;
+    // [/exercise]
 }
 // [/listing]
 
