@@ -1,4 +1,4 @@
-// cli.hpp — command-line flags with clear errors, shared by every chapter.
+// cli.hpp — command-line flags with clear errors, shared by every chapter (CLI11 underneath).
 //
 // Declare each flag with the variable it fills, then parse:
 //
@@ -7,26 +7,43 @@
 //     int max_new = 64;
 //     cli.option("-m,--model", model, "PATH|random", "model folder, or 'random'");
 //     cli.option("-n,--max-new-tokens", max_new, "N", "tokens to generate", 0, 100000);
+//     cli.needs("--bench-tokens", "--bench", "--bench-tokens only applies to --bench");
 //     if (!cli.parse(argc, argv)) return 0;     // --help was printed
 //
-// Every mistake (unknown flag, missing value, "abc" for a number, 1e30 for a count,
-// a value out of range) throws UserError naming the flag, what it got and what it takes.
+// Every mistake (unknown flag, missing value, "abc" for a number, 1e30 for a count, a value
+// out of range, two flags that exclude each other) throws UserError: one line naming the
+// flag, what it got and what to do. CLI11 does the parsing; this file only words its errors
+// the way the rest of the book does and checks numbers strictly.
 #pragma once
 
-#include <functional>
+#include <map>
+#include <memory>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
+
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
 
 namespace gpt2 {
 
 class CliParser {
 public:
     CliParser(std::string program, std::string summary);
+    ~CliParser();
+    CliParser(const CliParser&) = delete;
+    CliParser& operator=(const CliParser&) = delete;
 
     // names: "--json" or "-j,--json". A flag takes no value.
     void flag(const std::string& names, bool& target, const std::string& help);
     void option(const std::string& names, std::string& target, const std::string& metavar,
                 const std::string& help);
+    // A word from a fixed list (e.g. --cache preallocated|concat).
+    void option(const std::string& names, std::string& target, const std::string& metavar,
+                const std::string& help, const std::vector<std::string>& choices);
     void option(const std::string& names, int& target, const std::string& metavar,
                 const std::string& help, int min, int max);
     void option(const std::string& names, long long& target, const std::string& metavar,
@@ -37,6 +54,9 @@ public:
     // Words that are not flags (e.g. the text to tokenize). At most max_count of them.
     void positionals(std::vector<std::string>& target, const std::string& metavar,
                      const std::string& help, std::size_t max_count);
+    // Cross-flag rules (CLI11's excludes / needs), each with the sentence a user sees.
+    void excludes(const std::string& flag, const std::string& other, const std::string& message);
+    void needs(const std::string& flag, const std::string& required, const std::string& message);
     // Extra lines for --help (examples).
     void epilog(const std::string& text);
 
@@ -47,21 +67,13 @@ public:
     std::string help_text() const;
 
 private:
-    struct Spec {
-        std::vector<std::string> names;
-        std::string metavar;  // empty for a flag
-        std::string help;
-        std::function<void(const std::string& flag, const std::string& value)> set;
-        bool seen = false;
-    };
-    Spec& add(const std::string& names, const std::string& metavar, const std::string& help);
-    Spec* find(const std::string& name);
-    const Spec* find(const std::string& name) const;
+    CLI::Option* find(const std::string& name) const;
+    std::string see_help() const;
 
-    std::string program_, summary_, epilog_;
-    std::vector<Spec> specs_;
-    std::vector<std::string>* positionals_ = nullptr;
-    std::string positional_metavar_, positional_help_;
+    std::string program_;
+    std::unique_ptr<CLI::App> app_;  // CLI11 stays out of every chapter's includes
+    std::set<std::string> flag_names_;  // flags take no value: "--json=1" is an error
+    std::map<std::pair<std::string, std::string>, std::string> rule_messages_;
     std::size_t positional_max_ = 0;
 };
 

@@ -10,24 +10,17 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
-#include <vector>
 
 namespace gpt2 {
 
 // Keys stay in the order the program writes them, so the output reads like the docs.
 using Json = nlohmann::ordered_json;
 
-// Prints `value` on one line on stdout. Bytes that are not valid UTF-8 (a token can end in
-// the middle of a character) become U+FFFD, so the output always parses; NaN and ±inf become
-// null.
-void print_json(const Json& value);
-// The same text, without printing.
-std::string json_dump(const Json& value);
-
-// (Older helpers, still used by some programs.)
-std::string json_string(const std::string& text);
-std::string json_number(double value);
-std::string json_int_array(const std::vector<int>& values);
-std::string json_number_array(const float* values, std::size_t count);
+// Prints `value` on stdout: on one line, or with `indent` spaces per level. Bytes that are
+// not valid UTF-8 (a token can end in the middle of a character) become U+FFFD, so the
+// output always parses; NaN and ±inf become null.
+void print_json(const Json& value, int indent = -1);
+// The same text, without printing (also how a terminal table shows a token: quoted, escaped).
+std::string json_dump(const Json& value, int indent = -1);
 
 }  // namespace gpt2

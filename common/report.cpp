@@ -132,17 +132,18 @@ bool run_gnuplot(const std::string& script, OutputFile& picture) {
     int status = std::system(command.c_str());
     std::string error_text;
     {
-        std::ifstream err(script_path + ".err");
-        std::getline(err, error_text);
+        std::ifstream err(script_path + ".err");  // gnuplot's last non-empty line says what was wrong
+        for (std::string line; std::getline(err, line);)
+            if (line.find_first_not_of(" \t^") != std::string::npos) error_text = line;
     }
     std::remove(script_path.c_str());
     std::remove((script_path + ".err").c_str());
     if (status != 0 || !file_exists(picture.temp_path())) {
         if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
             std::fprintf(stderr, "warning: gnuplot is not installed, so %s was not drawn; "
-                                 "run make setup (it installs gnuplot-nox)\n", picture.path().c_str());
+                                 "run make setup (it installs gnuplot-nox)\n", shown_path(picture.path()).c_str());
         else
-            std::fprintf(stderr, "warning: gnuplot failed, so %s was not drawn: %s\n", picture.path().c_str(),
+            std::fprintf(stderr, "warning: gnuplot failed, so %s was not drawn: %s\n", shown_path(picture.path()).c_str(),
                          error_text.c_str());
         return false;
     }

@@ -450,12 +450,12 @@ int run(int argc, char** argv) {
                "  ./chapter01 --decode \"15496 995\"     Hello world\n"
                "  ./chapter01 --bench                  speed\n"
                "lesson: chapters/01_tokenizer/README.md");
+    cli.excludes("--ids", "--decode", "--ids and --decode go opposite ways; use one of them");
+    cli.needs("--bench-mb", "--bench", "--bench-mb only makes sense with --bench");
     if (!cli.parse(argc, argv)) return 0;
 
-    if (ids_only && decode) throw gpt2::UserError("--ids and --decode go opposite ways; use one of them");
     if (run_bench && (ids_only || decode || !text_args.empty()))
         throw gpt2::UserError("--bench measures speed on its own corpus (or --file PATH); drop the other arguments");
-    if (cli.given("--bench-mb") && !run_bench) throw gpt2::UserError("--bench-mb only makes sense with --bench");
     if (!file.empty() && !text_args.empty())
         throw gpt2::UserError("give the text either as an argument or with --file PATH, not both");
     if (run_bench) return bench(vocab_dir, file, bench_mb, as_json);

@@ -32,10 +32,10 @@ const std::vector<std::string> WORDS = {"The", " cat", " sat", " on", " the"};
 void print_by_query(const char* title, const arma::fmat& m, const std::vector<std::string>& labels) {
     std::printf("%s\n", title);
     std::vector<std::string> header = {"query \\ key"};
-    for (arma::uword k = 0; k < m.n_rows; ++k) header.push_back(gpt2::json_string(labels[k]));
+    for (arma::uword k = 0; k < m.n_rows; ++k) header.push_back(gpt2::json_dump(gpt2::Json(labels[k])));
     std::vector<std::vector<std::string>> rows;
     for (arma::uword q = 0; q < m.n_cols; ++q) {
-        std::vector<std::string> row = {gpt2::json_string(labels[q + (m.n_rows - m.n_cols)])};
+        std::vector<std::string> row = {gpt2::json_dump(gpt2::Json(labels[q + (m.n_rows - m.n_cols)]))};
         for (arma::uword k = 0; k < m.n_rows; ++k)
             row.push_back(std::isinf(m(k, q)) ? std::string("-inf") : gpt2::format("%.3f", m(k, q)));
         rows.push_back(row);
@@ -48,7 +48,7 @@ void print_by_query(const char* title, const arma::fmat& m, const std::vector<st
 void print_by_token(const char* title, const arma::fmat& m, const std::vector<std::string>& labels) {
     std::printf("%s\n", title);
     std::vector<std::string> header = {"row"};
-    for (arma::uword t = 0; t < m.n_cols; ++t) header.push_back(gpt2::json_string(labels[t]));
+    for (arma::uword t = 0; t < m.n_cols; ++t) header.push_back(gpt2::json_dump(gpt2::Json(labels[t])));
     std::vector<std::vector<std::string>> rows;
     for (arma::uword r = 0; r < m.n_rows; ++r) {
         std::vector<std::string> row = {std::to_string(r)};
@@ -159,51 +159,37 @@ int walkthrough(bool json) {
         std::printf("Next: a real model's heads — ./chapter02 --prompt \"...\" --layer L --head H\n");
         return 0;
     }
-    std::printf("{\"tokens\": [");
-    for (std::size_t i = 0; i < WORDS.size(); ++i) std::printf("%s%s", i ? ", " : "", gpt2::json_string(WORDS[i]).c_str());
-    std::printf("], \"weights\": [");
+    gpt2::Json rows = gpt2::Json::array();
     for (arma::uword qi = 0; qi < weights.n_cols; ++qi)
-        std::printf("%s%s", qi ? ", " : "", gpt2::json_number_array(weights.colptr(qi), weights.n_rows).c_str());
-    std::printf("], \"kv_cache_property\": {\"earlier_rows_max_change\": %s, \"new_row_max_difference\": %s}}\n",
-                gpt2::json_number(earlier_change).c_str(), gpt2::json_number(new_difference).c_str());
+        rows.push_back(std::vector<float>(weights.colptr(qi), weights.colptr(qi) + weights.n_rows));
+    gpt2::print_json({{"tokens", WORDS},
+                      {"weights", rows},
+                      {"kv_cache_property", {{"earlier_rows_max_change", earlier_change},
+                                             {"new_row_max_difference", new_difference}}}});
     return 0;
 }
 
 // --- 8. A real model's attention ---
 
-std::string gnuplot_quote(const std::string& text) {
-    std::string out = "'";
-    for (char c : text) {
-        if (c == '\'') out += "''";
-        else if (static_cast<unsigned char>(c) < 0x20) out += ' ';
-        else out += c;
-    }
-    return out + "'";
+// A token as a CSV header cell: quoted, with the characters CSV and gnuplot treat specially
+// (quotes, control characters) replaced, so the picture's labels stay one line each.
+std::string csv_label(const std::string& text) {
+    std::string out = "\"";
+    for (char c : text) out += c == '"' ? '\'' : static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
+    return out + "\"";
 }
 
-// The head's weights as a picture: keys on x, queries on y (first token at the top).
-std::string heatmap_script(const arma::fmat& weights, const std::vector<std::string>& labels, int layer, int head,
-                           bool random_model, const std::string& output) {
-    const arma::uword T = weights.n_cols;
-    std::string s = "set terminal svg noenhanced size " + std::to_string(std::max<int>(640, 40 * T + 200)) + "," +
-                    std::to_string(std::max<int>(560, 36 * T + 180)) + " font 'sans,11'\n";
-    s += "set output " + gnuplot_quote(output) + "\n";
-    s += "set title " + gnuplot_quote(gpt2::format("GPT-2 attention weights, layer %d head %d%s", layer, head,
-                                                    random_model ? " (random weights)" : "")) + "\n";
-    s += "set xlabel 'key (the token looked at)'\nset ylabel 'query (the token looking)'\n";
-    s += "set xrange [-0.5:" + std::to_string(T - 0.5) + "]\nset yrange [" + std::to_string(T - 0.5) + ":-0.5]\n";
-    s += "set cbrange [0:1]\nset cblabel 'weight'\nset palette defined (0 'white', 0.25 '#9ecae1', 1 '#08306b')\n";
-    s += "set xtics rotate by -60 font ',9'\nset ytics font ',9'\nset tics scale 0\nunset key\n";
-    std::string tics;
-    for (arma::uword t = 0; t < T; ++t) tics += (t ? ", " : "") + gnuplot_quote(labels[t]) + " " + std::to_string(t);
-    s += "set xtics (" + tics + ")\nset ytics (" + tics + ")\n";
-    s += "$weights << EOD\n";
-    for (arma::uword q = 0; q < T; ++q) {  // one line per query row, one number per key
-        for (arma::uword k = 0; k < T; ++k) s += gpt2::format(k ? " %.5f" : "%.5f", weights(k, q));
-        s += "\n";
+// The head's weights as the heatmap's CSV: a header row of keys, then one row per query.
+std::string heatmap_csv(const arma::fmat& weights, const std::vector<std::string>& labels) {  // weights: (T, T)
+    std::string csv;
+    for (const std::string& label : labels) csv += "," + csv_label(label);
+    csv += "\n";
+    for (arma::uword q = 0; q < weights.n_cols; ++q) {
+        csv += csv_label(labels[q]);
+        for (arma::uword k = 0; k < weights.n_rows; ++k) csv += gpt2::format(",%.5f", weights(k, q));
+        csv += "\n";
     }
-    s += "EOD\nplot $weights matrix with image\n";
-    return s;
+    return csv;
 }
 
 int real_model(const gpt2::ModelFlags& flags, int layer, int head, const std::string& out_dir, bool force) {
@@ -245,23 +231,33 @@ int real_model(const gpt2::ModelFlags& flags, int layer, int head, const std::st
     const float agreement = arma::abs(head_out - model_heads.rows(r, r + d - 1)).max();
 
     const std::string dir = out_dir.empty() ? gpt2::default_output_dir() : out_dir;
-    const std::string path = dir + gpt2::format("/ch02_attention_layer%d_head%d.svg", layer, head);
+    const std::string name = gpt2::format("ch02_attention_layer%d_head%d", layer, head);
+    const std::string csv_path = dir + "/" + name + ".csv", path = dir + "/" + name + ".svg";
+    gpt2::write_output_file(csv_path, heatmap_csv(w, labels), force);
     gpt2::OutputFile picture(path, force);
-    const bool drawn = gpt2::run_gnuplot(heatmap_script(w, labels, layer, head, weights.is_random, picture.temp_path()), picture);
+    const std::string title = gpt2::format("GPT-2 attention weights, layer %d head %d%s", layer, head,
+                                           weights.is_random ? " (random weights)" : "");
+    const bool drawn = gpt2::run_gnuplot_file("chapters/02_attention/heatmap.gp",
+                                              {{"csv", csv_path},
+                                               {"out", picture.temp_path()},
+                                               {"title", title},
+                                               {"tokens", std::to_string(ids.size())}},
+                                              picture);
 
     if (flags.json) {
-        std::string out = "{\"model\": " + gpt2::json_string(weights.source) + ", \"layer\": " + std::to_string(layer) +
-                          ", \"head\": " + std::to_string(head) + ", \"prompt_ids\": " + gpt2::json_int_array(ids) +
-                          ", \"tokens\": [";
-        for (std::size_t i = 0; i < labels.size(); ++i) out += (i ? ", " : "") + gpt2::json_string(labels[i]);
-        out += "], \"weights\": [";  // one row per query, one number per key
-        for (arma::uword q = 0; q < w.n_cols; ++q) out += (q ? ", " : "") + gpt2::json_number_array(w.colptr(q), w.n_rows);
-        out += "], \"max_difference_from_model\": " + gpt2::json_number(agreement) +
-               ", \"heatmap\": " + (drawn ? gpt2::json_string(path) : std::string("null")) + "}\n";
-        std::fputs(out.c_str(), stdout);
+        gpt2::Json rows = gpt2::Json::array();  // one row per query, one number per key
+        for (arma::uword q = 0; q < w.n_cols; ++q) rows.push_back(std::vector<float>(w.colptr(q), w.colptr(q) + w.n_rows));
+        gpt2::print_json({{"model", weights.source},
+                          {"layer", layer},
+                          {"head", head},
+                          {"prompt_ids", ids},
+                          {"tokens", labels},
+                          {"weights", rows},
+                          {"max_difference_from_model", agreement},
+                          {"heatmap", drawn ? gpt2::Json(gpt2::shown_path(path)) : gpt2::Json(nullptr)}});
         return 0;
     }
-    std::printf("model: %s — layer %d of %d, head %d of %d (head_dim %d)\n", weights.source.c_str(), layer, c.n_layer,
+    std::printf("model: %s — layer %d of %d, head %d of %d (head_dim %d)\n", gpt2::shown_path(weights.source).c_str(), layer, c.n_layer,
                 head, c.n_head, d);
     std::printf("prompt: %zu tokens\n\n", ids.size());
     const arma::uword shown = std::min<arma::uword>(w.n_cols, 16);
@@ -269,7 +265,8 @@ int real_model(const gpt2::ModelFlags& flags, int layer, int head, const std::st
                    w.submat(0, 0, shown - 1, shown - 1), labels);
     std::printf("recomputed with this chapter's attend() from the model's q, k, v: max |difference| from the\n"
                 "model's own attention output = %g\n", agreement);
-    if (drawn) std::printf("heatmap: %s\n", path.c_str());
+    if (drawn) std::printf("heatmap: %s (its numbers: %s)\n", gpt2::shown_path(path).c_str(),
+                           gpt2::shown_path(csv_path).c_str());
     return 0;
 }
 
@@ -284,7 +281,7 @@ int body(int argc, char** argv) {
     gpt2::add_model_flags(cli, flags);
     cli.option("--layer", layer, "L", "layer whose attention to show (0 = first)", 0, 1000000);
     cli.option("--head", head, "H", "head to show (0 = first)", 0, 1000000);
-    cli.option("--out-dir", out_dir, "DIR", "where the heatmap goes (default: " + gpt2::default_output_dir() + ")");
+    cli.option("--out-dir", out_dir, "DIR", "where the heatmap goes (default: " + gpt2::shown_path(gpt2::default_output_dir()) + ")");
     cli.flag("--force", force, "overwrite an output file this tutorial did not write");
     cli.epilog("Without --model/--prompt/--prompt-ids/--layer/--head: the hand-made walkthrough.\nexamples:\n"
                "  ./chapter02\n  ./chapter02 --prompt \"The cat sat on the mat because it was tired\" --layer 5 --head 1\n"

@@ -45,7 +45,7 @@ std::string token_text(const gpt2::Tokenizer* tokenizer, int id) {
 }
 
 // Quoted and escaped like a JSON string: spaces, newlines and half-characters stay visible.
-std::string shown(const std::string& text) { return gpt2::json_string(text); }
+std::string shown(const std::string& text) { return gpt2::json_dump(gpt2::Json(text)); }
 
 // --- 1. Load the weights (the summary) ---
 void print_summary(const gpt2::Gpt2Weights& w, double load_s) {
@@ -128,28 +128,28 @@ int body(int argc, char** argv) {
     const std::vector<Candidate> top = top_k(last_logits, 10);
 
     if (flags.json) {
-        std::string out = "{\"model\": " + gpt2::json_string(weights.source) +
-                          ", \"random\": " + (weights.is_random ? "true" : "false") +
-                          ", \"parameters\": " + std::to_string(weights.config.parameter_count()) +
-                          ", \"prompt_ids\": " + gpt2::json_int_array(ids) + ", \"top\": [";
-        for (std::size_t i = 0; i < top.size(); ++i)
-            out += std::string(i ? ", " : "") + "{\"id\": " + std::to_string(top[i].id) +
-                   ", \"token\": " + gpt2::json_string(token_text(tokenizer.get(), top[i].id)) +
-                   ", \"probability\": " + gpt2::json_number(top[i].probability) +
-                   ", \"logit\": " + gpt2::json_number(top[i].logit) + "}";
-        out += "]";
+        gpt2::Json out = {{"model", weights.source},
+                          {"random", weights.is_random},
+                          {"parameters", weights.config.parameter_count()},
+                          {"prompt_ids", ids},
+                          {"top", gpt2::Json::array()}};
+        for (const Candidate& candidate : top)
+            out["top"].push_back({{"id", candidate.id},
+                                  {"token", token_text(tokenizer.get(), candidate.id)},
+                                  {"probability", candidate.probability},
+                                  {"logit", candidate.logit}});
         if (trace) {
-            out += ", \"trace\": [";
-            for (std::size_t i = 0; i < rows.size(); ++i)
-                out += std::string(i ? ", " : "") + "{\"stage\": " + gpt2::json_string(rows[i].stage) +
-                       ", \"shape\": [" + std::to_string(rows[i].rows) + ", " + std::to_string(rows[i].cols) +
-                       "], \"mean\": " + gpt2::json_number(rows[i].mean) + ", \"std\": " + gpt2::json_number(rows[i].std) + "}";
-            out += "]";
+            out["trace"] = gpt2::Json::array();
+            for (const auto& row : rows)
+                out["trace"].push_back({{"stage", row.stage},
+                                        {"shape", {row.rows, row.cols}},
+                                        {"mean", row.mean},
+                                        {"std", row.std}});
         }
-        out += ", \"timing\": {\"load_s\": " + gpt2::json_number(load_s) + ", \"forward_s\": " +
-               gpt2::json_number(forward_s) + "}, \"peak_rss_after_load_bytes\": " + std::to_string(peak_after_load) +
-               ", \"last_logits\": " + gpt2::json_number_array(last_logits.memptr(), last_logits.n_elem) + "}\n";
-        std::fputs(out.c_str(), stdout);
+        out["timing"] = {{"load_s", load_s}, {"forward_s", forward_s}};
+        out["peak_rss_after_load_bytes"] = peak_after_load;
+        out["last_logits"] = std::vector<float>(last_logits.begin(), last_logits.end());
+        gpt2::print_json(out);
         return 0;
     }
 

@@ -2,6 +2,7 @@
 
 #include "common/errors.hpp"
 #include "common/paths.hpp"
+#include "common/report.hpp"  // shown_path
 #include "common/timing.hpp"
 #include "01_tokenizer/tokenizer.hpp"
 
@@ -21,14 +22,13 @@ void add_model_flags(CliParser& cli, ModelFlags& flags) {
     cli.option("-t,--threads", flags.threads, "N", "OpenBLAS threads (default: OpenBLAS's choice)", 0, 1024);
     cli.flag("--json", flags.json, "print one JSON object on stdout instead of the report");
     cli.option("--vocab-dir", flags.vocab_dir, "DIR", "tokenizer files encoder.json + vocab.bpe (default: " +
-               flags.vocab_dir + ")");
+               shown_path(flags.vocab_dir) + ")");
+    cli.excludes("--prompt", "--prompt-ids", "--prompt and --prompt-ids were both given; pass the prompt one way only");
 }
 
 void apply_model_flags(const CliParser& cli, ModelFlags& flags) {
     flags.prompt_given = cli.given("--prompt");
     flags.prompt_ids_given = cli.given("--prompt-ids");
-    if (flags.prompt_given && flags.prompt_ids_given)
-        throw UserError("--prompt and --prompt-ids were both given; pass the prompt one way only");
     if (flags.threads > 0) set_blas_threads(flags.threads);
 }
 

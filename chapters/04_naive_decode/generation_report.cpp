@@ -60,23 +60,25 @@ const char* stop_reason_name(StopReason reason) {
     }
 }
 
-std::string generation_json_fields(const Generation& run, const Tokenizer* tokenizer, const SamplingSettings& sampling) {
-    std::string out;
-    out += "\"prompt_ids\":" + json_int_array(run.prompt_ids);
-    out += ",\"generated_ids\":" + json_int_array(run.generated_ids);
-    out += ",\"text\":" + json_string(decode_text(tokenizer, run.generated_ids));
-    out += ",\"prompt_text\":" + json_string(decode_text(tokenizer, run.prompt_ids));
-    out += std::string(",\"stop_reason\":\"") + stop_reason_name(run.stop) + "\"";
-    out += ",\"stop_message\":" + json_string(run.stop_message());
-    out += ",\"sampling\":{\"greedy\":" + std::string(sampling.greedy() ? "true" : "false") +
-           ",\"temperature\":" + json_number(sampling.temperature) + ",\"top_k\":" + std::to_string(sampling.top_k) +
-           ",\"top_p\":" + json_number(sampling.top_p) + ",\"seed\":" + std::to_string(sampling.seed) + "}";
-    double total = run.time_to_first_token_s + run.decode_s;
-    out += ",\"timing\":{\"prefill_s\":" + json_number(run.prefill_s) + ",\"decode_s\":" + json_number(run.decode_s) +
-           ",\"new_tokens\":" + std::to_string(run.new_tokens()) +
-           ",\"decode_tokens_per_s\":" + json_number(run.decode_tokens_per_s()) +
-           ",\"time_to_first_token_s\":" + json_number(run.time_to_first_token_s) +
-           ",\"total_s\":" + json_number(total) + "}";
+Json generation_json(const Generation& run, const Tokenizer* tokenizer, const SamplingSettings& sampling) {
+    Json out;
+    out["prompt_ids"] = run.prompt_ids;
+    out["generated_ids"] = run.generated_ids;
+    out["text"] = decode_text(tokenizer, run.generated_ids);
+    out["prompt_text"] = decode_text(tokenizer, run.prompt_ids);
+    out["stop_reason"] = stop_reason_name(run.stop);
+    out["stop_message"] = run.stop_message();
+    out["sampling"] = {{"greedy", sampling.greedy()},
+                       {"temperature", sampling.temperature},
+                       {"top_k", sampling.top_k},
+                       {"top_p", sampling.top_p},
+                       {"seed", sampling.seed}};
+    out["timing"] = {{"prefill_s", run.prefill_s},
+                     {"decode_s", run.decode_s},
+                     {"new_tokens", run.new_tokens()},
+                     {"decode_tokens_per_s", run.decode_tokens_per_s()},
+                     {"time_to_first_token_s", run.time_to_first_token_s},
+                     {"total_s", run.time_to_first_token_s + run.decode_s}};
     return out;
 }
 

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "04_naive_decode/generate.hpp"
-#include "common/json_out.hpp"  // json_string, json_number, json_int_array
+#include "common/json_out.hpp"  // Json
 #include "03_forward_pass/model_flags.hpp"
 #include "01_tokenizer/tokenizer.hpp"
 
@@ -37,11 +37,11 @@ std::vector<int> prompt_ids(const ModelFlags& flags, const Gpt2Config& config, c
 // Text of ids, or "" without a tokenizer.
 std::string decode_text(const Tokenizer* tokenizer, const std::vector<int>& ids);
 
-// The fields every decode chapter's --json has, without braces:
+// The fields every decode chapter's --json has (a chapter adds its own to this object):
 //   "prompt_ids", "generated_ids", "text" (the generated continuation), "prompt_text",
-//   "stop_reason", "sampling", "timing": {prefill_s, decode_s, new_tokens,
+//   "stop_reason", "stop_message", "sampling", "timing": {prefill_s, decode_s, new_tokens,
 //   decode_tokens_per_s, time_to_first_token_s, total_s}
-std::string generation_json_fields(const Generation& run, const Tokenizer* tokenizer, const SamplingSettings& sampling);
+Json generation_json(const Generation& run, const Tokenizer* tokenizer, const SamplingSettings& sampling);
 // "max_new_tokens" | "end_of_text" | "context_window"
 const char* stop_reason_name(StopReason reason);
 

@@ -96,16 +96,15 @@ void print_step_table(const Generation& run, const Gpt2Config& config, const Mac
 // --- 5. --json: one object on stdout ---
 void print_json(const Generation& run, const std::optional<Tokenizer>& tokenizer, const GenerationOptions& options,
                 const Gpt2Config& config, const MachineRates& rates, const std::string& model) {
-    std::string out = "{\"chapter\":\"04_naive_decode\",\"model\":" + json_string(model) + ",";
-    out += generation_json_fields(run, tokenizer ? &*tokenizer : nullptr, options.sampling);
-    out += ",\"steps\":[";
-    for (int i = 0; i < run.new_tokens(); ++i) {
-        out += format("%s{\"step\":%d,\"context\":%d,\"seconds\":%s,\"predicted_s\":%s}", i ? "," : "", i + 1,
-                      run.step_context[i], json_number(run.step_seconds[i]).c_str(),
-                      json_number(predict_naive_step_s(config, run.step_context[i], rates)).c_str());
-    }
-    out += "]}";
-    std::printf("%s\n", out.c_str());
+    Json out = {{"chapter", "04_naive_decode"}, {"model", model}};
+    out.update(generation_json(run, tokenizer ? &*tokenizer : nullptr, options.sampling));
+    out["steps"] = Json::array();
+    for (int i = 0; i < run.new_tokens(); ++i)
+        out["steps"].push_back({{"step", i + 1},
+                                {"context", run.step_context[i]},
+                                {"seconds", run.step_seconds[i]},
+                                {"predicted_s", predict_naive_step_s(config, run.step_context[i], rates)}});
+    gpt2::print_json(out);
 }
 
 int body(int argc, char** argv) {

@@ -198,7 +198,7 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
 
     // 3. The table: each length's time is the sum of the first N steps of the run.
     std::vector<std::vector<std::string>> rows;
-    std::string json_rows;
+    Json json_rows = Json::array();
     for (int n : counts) {
         const double naive_s = sum_first(naive.step_seconds, n), cached_s = sum_first(cached.step_seconds, n);
         const double concat_s = sum_first(concat.step_seconds, n);
@@ -211,11 +211,13 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
                         format("%.1fx", naive_s / cached_s), format("%.1fx", predicted),
                         format("%+.0f%%", (naive_s / cached_s / predicted - 1) * 100),
                         n > 1 ? format("%.0f%%", of_ceiling * 100) : "-"});
-        json_rows += format("%s{\"new_tokens\":%d,\"naive_s\":%s,\"cached_s\":%s,\"concat_s\":%s,\"speedup\":%s,"
-                            "\"predicted_speedup\":%s,\"cached_fraction_of_ceiling\":%s}",
-                            json_rows.empty() ? "" : ",", n, json_number(naive_s).c_str(), json_number(cached_s).c_str(),
-                            json_number(concat_s).c_str(), json_number(naive_s / cached_s).c_str(),
-                            json_number(predicted).c_str(), json_number(n > 1 ? of_ceiling : 0).c_str());
+        json_rows.push_back({{"new_tokens", n},
+                             {"naive_s", naive_s},
+                             {"cached_s", cached_s},
+                             {"concat_s", concat_s},
+                             {"speedup", naive_s / cached_s},
+                             {"predicted_speedup", predicted},
+                             {"cached_fraction_of_ceiling", n > 1 ? of_ceiling : 0.0}});
     }
 
     // 4. Raw per-step times (CSV) and the plot.
@@ -231,47 +233,40 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
     bool plotted = false;
     {
         OutputFile picture(plot_path, flags.force);
-        const std::string script = format(
-            "set terminal pngcairo size 900,560 font 'sans,10'\n"
-            "set output '%s'\n"
-            "set datafile separator ','\n"
-            "set title 'Time of each decode step vs sequence length (%s, %d-token prompt)'\n"
-            "set xlabel 'sequence length the step reads (tokens)'\n"
-            "set ylabel 'step time (ms, log scale)'\n"
-            "set logscale y\n"
-            "set key top left\n"
-            "set grid\n"
-            "plot '%s' every ::2 using 2:($3*1000) with points pt 7 ps 0.5 lc rgb '#c0392b' title 'naive (measured)', \\\n"
-            "     '' every ::2 using 2:($6*1000) with lines lw 2 lc rgb '#7b241c' title 'naive (cost model)', \\\n"
-            "     '' every ::2 using 2:($5*1000) with points pt 7 ps 0.4 lc rgb '#e67e22' title 'cached, concat (measured)', \\\n"
-            "     '' every ::2 using 2:($4*1000) with points pt 7 ps 0.5 lc rgb '#2471a3' title 'cached (measured)', \\\n"
-            "     '' every ::2 using 2:($7*1000) with lines lw 2 lc rgb '#1b4f72' title 'cached (cost model)', \\\n"
-            "     %.6f with lines dt 2 lc rgb '#555555' title 'ceiling: one weight sweep'\n",
-            picture.temp_path().c_str(), weights.is_random ? "random 124M-shaped weights" : weights.source.c_str(), P,
-            csv_path.c_str(), rates.sweep_s * 1000);
-        plotted = run_gnuplot(script, picture);  // commits the picture when gnuplot succeeded
+        plotted = run_gnuplot_file("chapters/05_cached_decode/step_times.gp",
+                                   {{"csv", csv_path},
+                                    {"out", picture.temp_path()},
+                                    {"model", weights.is_random ? "random 124M-shaped weights" : shown_path(weights.source)},
+                                    {"prompt", std::to_string(P)},
+                                    {"ceiling_ms", format("%.6f", rates.sweep_s * 1000)}},
+                                   picture);  // commits the picture when gnuplot succeeded
     }
 
     const double cached_decode_ms = cached.new_tokens() > 1 ? cached.decode_s / (cached.new_tokens() - 1) * 1e3 : 0;
     if (flags.model.json) {
-        std::string out = "{\"chapter\":\"05_cached_decode\",\"mode\":\"bench\",\"model\":" + json_string(weights.source) +
-                          ",\"prompt_ids\":" + json_int_array(prompt) + ",\"generated_ids\":" + json_int_array(cached.generated_ids) +
-                          ",\"identical_tokens\":" + (identical ? "true" : "false");
-        out += ",\"ceiling\":{\"sweep_s\":" + json_number(rates.sweep_s) + ",\"sweep_bytes\":" +
-               json_number(rates.sweep_bytes) + ",\"tokens_per_s\":" + json_number(rates.ceiling_tokens_per_s()) +
-               ",\"bandwidth_bytes_per_s\":" + json_number(rates.bandwidth_bytes_per_s()) + "}";
-        out += ",\"gemm\":[";
+        Json gemm = Json::array();
         for (std::size_t i = 0; i < rates.gemm_tokens.size(); ++i)
-            out += format("%s{\"tokens\":%d,\"flops_per_s\":%s,\"attention_flops_per_s\":%s}", i ? "," : "",
-                          rates.gemm_tokens[i], json_number(rates.gemm_flops_per_s[i]).c_str(),
-                          json_number(rates.attention_flops_per_s[i]).c_str());
-        out += "],\"prefill_256_s\":" + json_number(prefill_s) +
-               ",\"cached_decode_tokens_per_s\":" + json_number(cached.decode_tokens_per_s()) +
-               ",\"naive_step_vs_model\":{\"median\":" + json_number(fit.median) + ",\"worst\":" +
-               json_number(fit.worst) + ",\"worst_context\":" + std::to_string(fit.worst_context) + "}" +
-               ",\"peak_rss_bytes\":" + std::to_string(full_cache_peak_rss) + ",\"rows\":[" + json_rows + "]" +
-               ",\"csv\":" + json_string(csv_path) + ",\"plot\":" + (plotted ? json_string(plot_path) : "null") + "}";
-        std::printf("%s\n", out.c_str());
+            gemm.push_back({{"tokens", rates.gemm_tokens[i]},
+                            {"flops_per_s", rates.gemm_flops_per_s[i]},
+                            {"attention_flops_per_s", rates.attention_flops_per_s[i]}});
+        print_json({{"chapter", "05_cached_decode"},
+                    {"mode", "bench"},
+                    {"model", weights.source},
+                    {"prompt_ids", prompt},
+                    {"generated_ids", cached.generated_ids},
+                    {"identical_tokens", identical},
+                    {"ceiling", {{"sweep_s", rates.sweep_s},
+                                 {"sweep_bytes", rates.sweep_bytes},
+                                 {"tokens_per_s", rates.ceiling_tokens_per_s()},
+                                 {"bandwidth_bytes_per_s", rates.bandwidth_bytes_per_s()}}},
+                    {"gemm", gemm},
+                    {"prefill_256_s", prefill_s},
+                    {"cached_decode_tokens_per_s", cached.decode_tokens_per_s()},
+                    {"naive_step_vs_model", {{"median", fit.median}, {"worst", fit.worst}, {"worst_context", fit.worst_context}}},
+                    {"peak_rss_bytes", full_cache_peak_rss},
+                    {"rows", json_rows},
+                    {"csv", shown_path(csv_path)},
+                    {"plot", plotted ? Json(shown_path(plot_path)) : Json(nullptr)}});
         return 0;
     }
     std::printf("\nnaive vs cached decoding, %d-token prompt, greedy, %s threads\n", P,
@@ -296,8 +291,8 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
     std::printf("prefill of %d tokens: %.3f s (best of 3)\n", prefill_tokens, prefill_s);
     std::printf("peak resident memory with the model and a full %d-token cache: %s\n", config.n_positions,
                 mib(full_cache_peak_rss).c_str());
-    std::printf("wrote %s\n", csv_path.c_str());
-    if (plotted) std::printf("wrote %s\n", plot_path.c_str());
+    std::printf("wrote %s\n", shown_path(csv_path).c_str());
+    if (plotted) std::printf("wrote %s\n", shown_path(plot_path).c_str());
     return 0;
 }
 

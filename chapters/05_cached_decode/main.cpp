@@ -42,7 +42,8 @@ bool parse_flags(int argc, char** argv, Flags& flags) {
     add_decoding_flags(cli, flags.model, flags.generation, kSamplePrompt, 100);
     cli.option("--cache", flags.cache, "preallocated|concat",
                "the cache layout: one allocation for the whole window (default), or grown by "
-               "concatenation every step like torch.cat (shows what the copies cost)");
+               "concatenation every step like torch.cat (shows what the copies cost)",
+               {"preallocated", "concat"});
     cli.flag("--verify", flags.verify, "run naive AND cached decoding; compare tokens and logits step by step");
     cli.flag("--bench", flags.bench, "naive vs cached over growing outputs, against this machine's ceiling");
     cli.option("--bench-tokens", flags.bench_tokens, "\"N N ...\"",
@@ -51,6 +52,8 @@ bool parse_flags(int argc, char** argv, Flags& flags) {
                "prompt length for --bench when no prompt is given (default: 16)", 1, 1024);
     cli.option("--out-dir", flags.out_dir, "DIR", "where --bench writes its CSV and plot (default: build/out)");
     cli.flag("--force", flags.force, "let --bench replace files this tutorial did not write");
+    cli.needs("--bench-tokens", "--bench", "--bench-tokens only applies to --bench; add --bench, or drop it");
+    cli.excludes("--verify", "--bench", "--verify, --bench and --cache concat are separate runs; give one of them");
     cli.epilog(sampling_defaults_line() +
         "\nThe same flags and seed give the same tokens as ./chapter04.\n"
         "Examples:\n"
@@ -60,11 +63,8 @@ bool parse_flags(int argc, char** argv, Flags& flags) {
         "  ./chapter05 --bench --bench-tokens \"16 64 256\"      (make bench runs the default sweep)");
     if (!cli.parse(argc, argv)) return false;
     apply_model_flags(cli, flags.model);
-    if (cli.given("--bench-tokens") && !flags.bench)
-        throw UserError("--bench-tokens only applies to --bench; add --bench, or drop it");
-    if (flags.cache != "preallocated" && flags.cache != "concat")
-        throw UserError("--cache: expected 'preallocated' or 'concat', got '" + flags.cache + "'");
-    if (static_cast<int>(flags.verify) + static_cast<int>(flags.bench) + static_cast<int>(flags.cache == "concat") > 1)
+    // --cache concat is a value, not a flag, so this rule is checked after parsing.
+    if ((flags.verify || flags.bench) && flags.cache == "concat")
         throw UserError("--verify, --bench and --cache concat are separate runs; give one of them");
     return true;
 }
@@ -100,17 +100,15 @@ void print_summary(const Generation& run, const KVCache& cache, const Gpt2Config
 void print_generation_json(const Generation& run, const KVCache& cache, const Flags& flags,
                            const std::optional<Tokenizer>& tokenizer, const GenerationOptions& options,
                            const std::string& model) {
-    std::string out = "{\"chapter\":\"05_cached_decode\",\"model\":" + json_string(model) + ",\"cache_layout\":\"" +
-                      flags.cache + "\",";
-    out += generation_json_fields(run, tokenizer ? &*tokenizer : nullptr, options.sampling);
-    out += format(",\"cache\":{\"length\":%d,\"capacity\":%d,\"bytes_allocated\":%llu,\"bytes_in_use\":%llu}",
-                  cache.length(), cache.capacity(), static_cast<unsigned long long>(cache.bytes()),
-                  static_cast<unsigned long long>(cache.bytes_in_use()));
-    out += ",\"peak_rss_bytes\":" + std::to_string(peak_rss_bytes());
-    out += ",\"step_seconds\":[";
-    for (int i = 0; i < run.new_tokens(); ++i) out += (i ? "," : "") + json_number(run.step_seconds[i]);
-    out += "]}";
-    std::printf("%s\n", out.c_str());
+    Json out = {{"chapter", "05_cached_decode"}, {"model", model}, {"cache_layout", flags.cache}};
+    out.update(generation_json(run, tokenizer ? &*tokenizer : nullptr, options.sampling));
+    out["cache"] = {{"length", cache.length()},
+                    {"capacity", cache.capacity()},
+                    {"bytes_allocated", cache.bytes()},
+                    {"bytes_in_use", cache.bytes_in_use()}};
+    out["peak_rss_bytes"] = peak_rss_bytes();
+    out["step_seconds"] = std::vector<double>(run.step_seconds.begin(), run.step_seconds.begin() + run.new_tokens());
+    gpt2::print_json(out);
 }
 
 // --- 5. --cache concat: what growing the cache by copying costs ---
@@ -162,16 +160,17 @@ int run_verify(const Gpt2Weights& weights, const std::vector<int>& prompt, Gener
     }
     const bool identical = naive.generated_ids == cached.generated_ids;
     if (json) {
-        std::string out = "{\"chapter\":\"05_cached_decode\",\"mode\":\"verify\",\"prompt_ids\":" + json_int_array(prompt) +
-                          ",\"naive_ids\":" + json_int_array(naive.generated_ids) +
-                          ",\"cached_ids\":" + json_int_array(cached.generated_ids) +
-                          ",\"generated_ids\":" + json_int_array(cached.generated_ids) +
-                          ",\"identical\":" + (identical ? "true" : "false") +
-                          ",\"max_abs_logit_diff\":" + json_number(worst) + ",\"max_abs_logit_diff_per_step\":[";
-        for (int i = 0; i < steps; ++i) out += (i ? "," : "") + json_number(diffs[i]);
-        out += "],\"naive_s\":" + json_number(naive.time_to_first_token_s + naive.decode_s) +
-               ",\"cached_s\":" + json_number(cached.time_to_first_token_s + cached.decode_s) + "}";
-        std::printf("%s\n", out.c_str());
+        gpt2::print_json({{"chapter", "05_cached_decode"},
+                          {"mode", "verify"},
+                          {"prompt_ids", prompt},
+                          {"naive_ids", naive.generated_ids},
+                          {"cached_ids", cached.generated_ids},
+                          {"generated_ids", cached.generated_ids},
+                          {"identical", identical},
+                          {"max_abs_logit_diff", worst},
+                          {"max_abs_logit_diff_per_step", diffs},
+                          {"naive_s", naive.time_to_first_token_s + naive.decode_s},
+                          {"cached_s", cached.time_to_first_token_s + cached.decode_s}});
     } else {
         std::vector<std::vector<std::string>> rows;
         const int stride = steps <= 24 ? 1 : steps / 16;

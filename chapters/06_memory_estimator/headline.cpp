@@ -3,16 +3,15 @@
 
 #include "common/report.hpp"
 
-#include <nlohmann/json.hpp>
+#include "common/json_out.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <vector>
 
 namespace gpt2::ch06 {
 
 namespace {
-
-using Json = nlohmann::ordered_json;
 
 const std::vector<std::uint64_t> kContexts = {1024, 4096, 32768, 131072};
 // The models drawn in the plot: one per family and size class, so the lines stay readable.
@@ -21,26 +20,30 @@ const std::vector<std::string> kPlotted = {"gpt2", "gpt2-xl", "gpt3-175b", "llam
 
 std::string context_label(std::uint64_t tokens) { return std::to_string(tokens / 1024) + "k"; }
 
-// One data block per model: "context GiB" lines at powers of two up to the model's window.
-std::string plot_script(DType dtype, const std::string& picture) {
-    std::string script = "set terminal pngcairo size 1000,560 font ',11'\n";
-    script += "set output '" + picture + "'\n";
-    script += "set title 'KV-cache size vs context, " + dtype_name(dtype) + ", batch 1 (./chapter06)'\n";
-    script += "set xlabel 'context (tokens)'\nset ylabel 'KV cache (GiB = 2^{30} bytes)'\n";
-    script += "set logscale x 2\nset logscale y 10\nset format x '%.0f'\nset grid\nset key outside right top\n";
-    std::string plot = "plot ";
+// The plot's numbers: one row per context (powers of two from 256), one column per plotted
+// model, in GiB; a cell is empty past the model's window. Also returns which columns to dash.
+std::string plot_csv(DType dtype, std::string& dashed_columns) {
+    std::string csv = "context";
+    std::uint64_t longest = 0;
+    dashed_columns = " ";
     for (std::size_t i = 0; i < kPlotted.size(); ++i) {
         const ModelSpec& m = find_preset(kPlotted[i]);
-        script += "$d" + std::to_string(i) + " << EOD\n";
-        for (std::uint64_t t = 256; t <= static_cast<std::uint64_t>(m.max_context); t *= 2) {
-            const std::uint64_t bytes = kv_cache_bytes(m, cached_tokens(m, t), 1, dtype);
-            script += format("%llu %.9g\n", static_cast<unsigned long long>(t), bytes / 1073741824.0);
-        }
-        script += "EOD\n";
-        plot += std::string(i ? ", " : "") + "$d" + std::to_string(i) + " with linespoints lw 2" + (m.sliding_window > 0 ? " dt 2" : "") + " title '" + m.name +
-                (m.sliding_window > 0 ? " (window " + std::to_string(m.sliding_window) + ")" : "") + "'";
+        csv += "," + m.name + (m.sliding_window > 0 ? " (window " + std::to_string(m.sliding_window) + ")" : "");
+        if (m.sliding_window > 0) dashed_columns += std::to_string(i + 2) + " ";
+        longest = std::max<std::uint64_t>(longest, m.max_context);
     }
-    return script + plot + "\n";
+    csv += "\n";
+    for (std::uint64_t t = 256; t <= longest; t *= 2) {
+        csv += std::to_string(t);
+        for (const std::string& name : kPlotted) {
+            const ModelSpec& m = find_preset(name);
+            csv += ",";
+            if (t <= static_cast<std::uint64_t>(m.max_context))
+                csv += format("%.9g", kv_cache_bytes(m, cached_tokens(m, t), 1, dtype) / 1073741824.0);
+        }
+        csv += "\n";
+    }
+    return csv;
 }
 
 }  // namespace
@@ -79,13 +82,23 @@ int run_headline(DType dtype, bool json, bool no_plot, const std::string& out_di
     // [/listing]
     std::string picture;
     if (!no_plot) {
+        const std::string csv_path = out_dir + "/ch06_kv_cache_vs_context.csv";
+        std::string dashed;
+        write_output_file(csv_path, plot_csv(dtype, dashed), force);
         OutputFile file(out_dir + "/ch06_kv_cache_vs_context.png", force);
-        if (run_gnuplot(plot_script(dtype, file.temp_path()), file)) picture = file.path();
+        if (run_gnuplot_file("chapters/06_memory_estimator/kv_cache_vs_context.gp",
+                             {{"csv", csv_path},
+                              {"out", file.temp_path()},
+                              {"dtype", dtype_name(dtype)},
+                              {"models", std::to_string(kPlotted.size())},
+                              {"dashed", dashed}},
+                             file))
+            picture = shown_path(file.path());
     }
     if (json) {
         Json out = {{"dtype", dtype_name(dtype)}, {"batch", 1}, {"contexts", kContexts}, {"models", models}};
         out["plot"] = picture.empty() ? Json(nullptr) : Json(picture);
-        std::printf("%s\n", out.dump(2).c_str());
+        print_json(out, 2);
         return 0;
     }
     std::printf("KV cache per sequence (batch 1), %s, at each context length — MiB = 2^20 bytes, GiB = 2^30 bytes\n\n",

@@ -23,7 +23,7 @@
 #include "common/report.hpp"
 #include "common/timing.hpp"
 
-#include <nlohmann/json.hpp>
+#include "common/json_out.hpp"
 
 #include <cmath>
 #include <cstdarg>
@@ -36,7 +36,7 @@
 using gpt2::DType;
 using gpt2::ModelSpec;
 using gpt2::UserError;
-using Json = nlohmann::ordered_json;
+using gpt2::Json;
 
 namespace {
 
@@ -56,7 +56,7 @@ struct Report {
     }
     // Everything, once every step has succeeded.
     void print() const {
-        if (quiet) std::fputs((json.dump(2) + "\n").c_str(), stdout);
+        if (quiet) gpt2::print_json(json, 2);
         else std::fputs(text.c_str(), stdout);
     }
 };
@@ -146,13 +146,7 @@ void report_formula(const ModelSpec& m, DType dtype, std::uint64_t context, std:
 
 // --- 2. Which model: a preset, a config.json or the shape from the flags ---
 ModelSpec choose_model(const Options& o, const gpt2::CliParser& cli) {
-    const bool custom = cli.given("--layers") || cli.given("--heads") || cli.given("--kv-heads") ||
-                        cli.given("--head-dim") || cli.given("--n-embd") || cli.given("--vocab-size") ||
-                        cli.given("--n-positions");
-    const int sources = (cli.given("--preset") ? 1 : 0) + (cli.given("--config") ? 1 : 0) + (custom ? 1 : 0);
-    if (sources > 1)
-        throw UserError("choose one model: --preset NAME, --config PATH, or a custom shape "
-                        "(--layers, --heads, --kv-heads, --head-dim/--n-embd), not a mix");
+    // A mix of sources never gets here: the parser's excludes rules (in body) refuse it.
     if (cli.given("--preset")) return gpt2::find_preset(o.preset);
     if (cli.given("--config")) return gpt2::load_model_config(o.config_path);
     if (!cli.given("--layers") || !cli.given("--heads") || !(cli.given("--head-dim") || cli.given("--n-embd")))
@@ -430,6 +424,13 @@ int body(int argc, char** argv) {
                "  chapter06 --preset gpt2 --context 1024 --measure\n"
                "  chapter06 --preset mistral-7b --context 16384 --requests 100,900,2000 --memory-gib 24\n"
                "sizes: MiB = 2^20 bytes, GiB = 2^30 bytes");
+    const std::string one_model_only = "choose one model: --preset NAME, --config PATH, or a custom shape "
+                                       "(--layers, --heads, --kv-heads, --head-dim/--n-embd), not a mix";
+    cli.excludes("--preset", "--config", one_model_only);
+    for (const char* shape : {"--layers", "--heads", "--kv-heads", "--head-dim", "--n-embd", "--vocab-size", "--n-positions"}) {
+        cli.excludes("--preset", shape, one_model_only);
+        cli.excludes("--config", shape, one_model_only);
+    }
     if (!cli.parse(argc, argv)) return 0;
     const DType dtype = gpt2::parse_dtype(o.dtype_text, "--dtype");
 

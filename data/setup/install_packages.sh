@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(g++ make pkg-config libarmadillo-dev liblapack-dev libopenblas-dev doctest-dev
-          nlohmann-json3-dev libpcre2-dev gnuplot-nox curl ca-certificates pandoc python3 "$@")
+          nlohmann-json3-dev libcli11-dev libpcre2-dev gnuplot-nox curl ca-certificates pandoc python3 "$@")
 
 missing=()
 for p in "${packages[@]}"; do
@@ -25,11 +25,11 @@ else
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-if ! "${as_root[@]}" apt-get update -qq; then
+if ! "${as_root[@]}" apt-get -o DPkg::Lock::Timeout=600 update -qq; then
   echo "setup: error: apt-get update failed (no network to Debian's mirrors?); fix apt, then re-run make setup" >&2
   exit 1
 fi
-if ! "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+if ! "${as_root[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
   echo "setup: error: apt-get install ${missing[*]} failed; run it by hand to see why, then re-run make setup" >&2
   exit 1
 fi

@@ -1,8 +1,8 @@
-// fuzz_cli.cpp — libFuzzer target for the shared command-line parser (common/cli.hpp).
+// fuzz_cli.cpp — libFuzzer target for the shared command-line parser (common/cli.hpp, over CLI11).
 //
 // The input is split at NUL bytes into argv words and parsed with every kind of option a
-// chapter declares (flag, string, int, long long, real with open and closed bounds,
-// positionals). The parser may only succeed or throw gpt2::UserError; and when it succeeds,
+// chapter declares (flag, string, a word from a list, int, long long, real with open and
+// closed bounds, positionals) and the cross-flag rules (excludes, needs). The parser may only succeed or throw gpt2::UserError; and when it succeeds,
 // every number it filled must lie inside the declared range. Anything else (another
 // exception, a sanitizer report, a value out of range) is a bug: the fuzzer aborts.
 // Run: make fuzz FUZZ_SECONDS=60  (see tests/README.md)
@@ -59,7 +59,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     gpt2::CliParser cli("fuzz_cli", "fuzzing target");
     bool json = false, force = false;
-    std::string model = "random", prompt;
+    std::string model = "random", prompt, prompt_ids, cache = "preallocated";
+    bool bench = false;
+    int bench_mb = 4;
     int max_new = 16, threads = 1, layer = 0;
     long long seed = 1;
     double temperature = 1.0, top_p = 0.9;
@@ -74,6 +76,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     cli.option("--seed", seed, "S", "seed", 0, 9007199254740992LL);
     cli.option("--temperature", temperature, "T", "temperature", 0.0, 10.0);
     cli.option("--top-p", top_p, "P", "top-p", 0.0, 1.0, true);
+    cli.option("--prompt-ids", prompt_ids, "IDS", "prompt ids");
+    cli.option("--cache", cache, "preallocated|concat", "layout", {"preallocated", "concat"});
+    cli.flag("--bench", bench, "bench");
+    cli.option("--bench-mb", bench_mb, "N", "bench size", 1, 1024);
+    cli.excludes("--prompt", "--prompt-ids", "--prompt and --prompt-ids were both given");
+    cli.needs("--bench-mb", "--bench", "--bench-mb only makes sense with --bench");
     cli.positionals(positionals, "TEXT", "words", 3);
     cli.epilog("example: fuzz_cli --json");
 
@@ -87,6 +95,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                   "--temperature out of range");
             check(std::isfinite(top_p) && top_p > 0.0 && top_p <= 1.0, "--top-p out of range");
             check(positionals.size() <= 3, "more positionals than allowed");
+            check(cache == "preallocated" || cache == "concat", "--cache took a word outside its list");
+            check(!(cli.given("--prompt") && cli.given("--prompt-ids")), "--prompt with --prompt-ids was accepted");
+            check(!cli.given("--bench-mb") || bench, "--bench-mb without --bench was accepted");
             (void)cli.given("--seed");
         }
     } catch (const gpt2::UserError& e) {
