@@ -22,8 +22,10 @@ expect_error "prompt longer than the window" "context window" --model random --p
 
 if "$bin" --help | grep -q -- '--top-p'; then echo "ok --help lists the sampling flags"; else echo "FAIL --help: no --top-p"; fi
 
-expect_json_keys "--json has prompt_ids, generated_ids, text, timing" \
-  '"prompt_ids":[464,2068,7586] "generated_ids":[ "text": "timing":{ "prefill_s": "decode_s": "new_tokens":4 "decode_tokens_per_s": "time_to_first_token_s":' \
+expect_json "--json has prompt_ids, generated_ids, text, timing" \
+  'd["prompt_ids"] == [464, 2068, 7586] and isinstance(d["generated_ids"], list) and isinstance(d["text"], str)
+   and d["timing"]["new_tokens"] == 4 and all(k in d["timing"] for k in
+   ("prefill_s", "decode_s", "decode_tokens_per_s", "time_to_first_token_s"))' \
   "${tiny[@]}" -n 4 --seed 7 --json
 
 a=$("$bin" "${tiny[@]}" -n 4 --seed 7 --json 2>/dev/null | generated_ids)

@@ -24,8 +24,11 @@ expect_error "bench token count 0" "--bench-tokens" "${tiny[@]}" --bench --bench
 expect_error "bench token count not a number" "--bench-tokens" "${tiny[@]}" --bench --bench-tokens "16 many"
 expect_error "verify and bench together" "separate runs" "${tiny[@]}" --verify --bench
 
-expect_json_keys "--json has prompt_ids, generated_ids, text, timing, cache" \
-  '"prompt_ids":[464,2068,7586] "generated_ids":[ "text": "timing":{ "prefill_s": "decode_s": "new_tokens":5 "decode_tokens_per_s": "time_to_first_token_s": "bytes_allocated":75497472' \
+expect_json "--json has prompt_ids, generated_ids, text, timing, cache" \
+  'd["prompt_ids"] == [464, 2068, 7586] and isinstance(d["generated_ids"], list) and isinstance(d["text"], str)
+   and d["timing"]["new_tokens"] == 5 and all(k in d["timing"] for k in
+   ("prefill_s", "decode_s", "decode_tokens_per_s", "time_to_first_token_s"))
+   and d["cache"]["bytes_allocated"] == 75497472' \
   "${tiny[@]}" -n 5 --json
 
 verify=$("$bin" "${tiny[@]}" -n 6 --temperature 1 --top-k 50 --seed 3 --verify --json 2>/dev/null); rc=$?
