@@ -104,6 +104,31 @@ double parse_real(const std::string& text, const std::string& where, double min,
     return value;
 }
 
+std::vector<long long> parse_integer_list(const std::string& text, const std::string& where, const std::string& item,
+                                          long long min, long long max, std::size_t max_count,
+                                          const std::string& too_many) {
+    auto separator = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ','; };
+    std::string body = text;
+    const std::size_t first = body.find_first_not_of(" \t\n\r");
+    const std::size_t last = body.find_last_not_of(" \t\n\r");
+    if (first != std::string::npos && body[first] == '[' && body[last] == ']') body = body.substr(first + 1, last - first - 1);
+    std::vector<long long> values;
+    for (std::size_t i = 0; i < body.size();) {
+        if (separator(body[i])) {
+            ++i;
+            continue;
+        }
+        if (values.size() >= max_count)
+            throw UserError(where + ": more than " + std::to_string(max_count) + " numbers; " + too_many);
+        std::size_t end = i;
+        while (end < body.size() && !separator(body[end])) ++end;
+        values.push_back(parse_integer(body.substr(i, end - i), where + " (" + item + " " +
+                                       std::to_string(values.size() + 1) + ")", min, max));
+        i = end;
+    }
+    return values;
+}
+
 CliParser::CliParser(std::string program, std::string summary)
     : program_(std::move(program)), app_(std::make_unique<CLI::App>(std::move(summary), program_)) {
     app_->allow_extras(true);  // unknown words come back from remaining(), worded below

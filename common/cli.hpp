@@ -82,5 +82,13 @@ private:
 long long parse_integer(const std::string& text, const std::string& where, long long min, long long max);
 double parse_real(const std::string& text, const std::string& where, double min, double max,
                   bool min_exclusive = false);
+// A list of whole numbers separated by spaces, tabs, newlines or commas, optionally in [ ]:
+// "15496 995", "15496, 995", "[15496, 995]". Each must lie in [min, max]; an error names it as
+// `where` (item k), e.g. "--prompt-ids (id 3)". More than max_count numbers is refused as soon
+// as the next one starts (so an absurd list is never read to its end), with `too_many` as the
+// advice.
+std::vector<long long> parse_integer_list(const std::string& text, const std::string& where, const std::string& item,
+                                          long long min, long long max, std::size_t max_count,
+                                          const std::string& too_many = "give fewer");
 
 }  // namespace gpt2

@@ -28,4 +28,9 @@ std::string default_model_arg() {
     return "random";
 }
 
+std::string shown_path(const std::string& path) {
+    const std::string root = project_root() + "/";
+    return path.compare(0, root.size(), root) == 0 ? path.substr(root.size()) : path;
+}
+
 }  // namespace gpt2

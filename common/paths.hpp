@@ -14,6 +14,8 @@ std::string default_model_arg();
 // build/out — where plots and CSV files go unless a flag says otherwise.
 std::string default_output_dir();
 bool file_exists(const std::string& path);
+// `path` relative to the repository when it lies inside it (what programs print), else as given.
+std::string shown_path(const std::string& path);
 bool directory_exists(const std::string& path);
 
 }  // namespace gpt2

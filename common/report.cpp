@@ -165,11 +165,6 @@ bool run_gnuplot_file(const std::string& gp_file, const std::vector<std::pair<st
     return run_gnuplot(script, picture);
 }
 
-std::string shown_path(const std::string& path) {
-    const std::string root = project_root() + "/";
-    return path.compare(0, root.size(), root) == 0 ? path.substr(root.size()) : path;
-}
-
 std::string vformat(const char* fmt, va_list args) {
     va_list copy;
     va_copy(copy, args);

@@ -46,8 +46,6 @@ bool run_gnuplot(const std::string& script, OutputFile& picture);
 // wrote. The same warning-not-error contract as run_gnuplot.
 bool run_gnuplot_file(const std::string& gp_file, const std::vector<std::pair<std::string, std::string>>& variables,
                       OutputFile& picture);
-// `path` relative to the repository when it lies inside it (what programs print), else as given.
-std::string shown_path(const std::string& path);
 
 // A plain text table: header row, then rows, columns right-aligned except the first.
 std::string format_table(const std::vector<std::string>& header,

@@ -16,10 +16,12 @@
 #include "common/paths.hpp"
 #include "common/report.hpp"
 #include "common/timing.hpp"
+#include "01_tokenizer/bench.hpp"
 #include "01_tokenizer/tokenizer.hpp"
+#include "common/files.hpp"
 #include "common/utf8.hpp"
 
-#include <nlohmann/json.hpp>
+#include "common/json_out.hpp"
 
 #include <sys/stat.h>
 
@@ -37,7 +39,7 @@
 
 using gpt2::format;
 using gpt2::Tokenizer;
-using json = nlohmann::ordered_json;  // keys stay in the order written
+using gpt2::Json;
 
 namespace {
 
@@ -47,34 +49,8 @@ constexpr std::size_t WALKTHROUGH_MAX_BYTES = 1 << 20;  // longer texts: use --i
 
 // --- Input and output helpers ---------------------------------------------------------------------
 
-// The exact bytes of a file ("-" = standard input): no newline stripping, CRLF kept.
-std::string read_input_file(const std::string& path) {
-    if (path == "-") {
-        std::ostringstream content;
-        content << std::cin.rdbuf();
-        return content.str();
-    }
-    struct stat info {};
-    if (::stat(path.c_str(), &info) != 0)
-        throw gpt2::UserError("--file " + path + ": " + std::strerror(errno) + "; check the path");
-    if (S_ISDIR(info.st_mode)) throw gpt2::UserError("--file " + path + ": is a folder; give a text file");
-    if (S_ISREG(info.st_mode) && info.st_size > (1LL << 30))
-        throw gpt2::UserError("--file " + path + ": larger than 1 GiB; split it into smaller files");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw gpt2::UserError("--file " + path + ": cannot open it (" + std::strerror(errno) + ")");
-    std::ostringstream content;
-    content << in.rdbuf();
-    if (in.bad()) throw gpt2::UserError("--file " + path + ": read error; check the file");
-    return content.str();
-}
-
 void write_stdout(const std::string& bytes) {
     std::fwrite(bytes.data(), 1, bytes.size(), stdout);
-}
-
-// JSON text for any bytes: invalid UTF-8 (a decoded token cut mid-character) becomes U+FFFD.
-std::string dump(const json& value) {
-    return value.dump(1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 std::string hex(std::string_view bytes) {
@@ -100,16 +76,9 @@ std::string join_ids(const std::vector<int>& ids) {
 
 // "15496 995", "15496, 995" or "[15496, 995]" → ids, each checked against the vocabulary.
 std::vector<int> parse_ids(const std::string& text, int vocab_size) {
-    std::string words = text;
-    std::replace_if(words.begin(), words.end(), [](char c) { return c == ',' || c == '[' || c == ']'; }, ' ');
-    std::istringstream stream(words);
-    std::vector<std::string> tokens;
-    for (std::string word; stream >> word;) tokens.push_back(word);
     std::vector<int> ids;
-    for (std::size_t i = 0; i < tokens.size(); ++i)
-        ids.push_back(static_cast<int>(gpt2::parse_integer(
-            tokens[i], "--decode: id " + std::to_string(i + 1) + " of " + std::to_string(tokens.size()), 0,
-            vocab_size - 1)));
+    for (long long id : gpt2::parse_integer_list(text, "--decode", "id", 0, vocab_size - 1, std::size_t(1) << 28))
+        ids.push_back(static_cast<int>(id));
     return ids;
 }
 
@@ -202,7 +171,7 @@ void apply(std::vector<int>& parts, const gpt2::MergeStep& step) {
         }
 }
 
-json show_merges(const Tokenizer& tok, const std::string& word, bool print) {
+Json show_merges(const Tokenizer& tok, const std::string& word, bool print) {
     std::vector<gpt2::MergeStep> trace;
     const std::vector<int> ids = tok.encode_word(word, &trace);
     std::vector<int> parts;
@@ -212,7 +181,7 @@ json show_merges(const Tokenizer& tok, const std::string& word, bool print) {
                     in_quotes(word).c_str(), word.size(), ids.size(), trace.size());
         std::printf("  %s %s\n", pad("start (one token per byte)", 28).c_str(), spelled(tok, parts).c_str());
     }
-    json steps = json::array();
+    Json steps = Json::array();
     for (const gpt2::MergeStep& step : trace) {
         apply(parts, step);
         if (print)
@@ -233,14 +202,14 @@ json show_merges(const Tokenizer& tok, const std::string& word, bool print) {
 
 // --- 5. Ids ---------------------------------------------------------------------------------------
 
-json show_ids(const Tokenizer& tok, const std::vector<int>& ids, std::size_t text_bytes, bool print) {
+Json show_ids(const Tokenizer& tok, const std::vector<int>& ids, std::size_t text_bytes, bool print) {
     if (print) {
         std::printf("\nStep 5 — ids: %zu tokens for %zu bytes\n", ids.size(), text_bytes);
         std::printf("  %s%s\n", join_ids(std::vector<int>(ids.begin(), ids.begin() + std::min(ids.size(), SHOW_MAX))).c_str(),
                     ids.size() > SHOW_MAX ? " ..." : "");
         std::printf("  %6s  %s %s\n", "id", pad("in vocab files", 16).c_str(), "bytes");
     }
-    json tokens = json::array();
+    Json tokens = Json::array();
     for (std::size_t i = 0; i < ids.size(); ++i) {
         const std::string& bytes = tok.token_bytes(ids[i]);
         if (print && i < SHOW_MAX)
@@ -262,7 +231,7 @@ int walkthrough(const Tokenizer& tok, const std::string& text, bool allow_specia
     }
     const std::vector<Piece> pieces = pieces_of(tok, text, allow_special);
     if (!as_json) show_pieces(pieces);
-    json merges = nullptr;
+    Json merges = nullptr;
     if (!pieces.empty()) merges = show_merges(tok, pieces[busiest_piece(tok, pieces)].bytes, !as_json);
 
     // [listing:ch01_encode_is_pieces]
@@ -276,7 +245,7 @@ int walkthrough(const Tokenizer& tok, const std::string& text, bool allow_specia
     }
     // [/listing]
     if (by_pieces != ids) throw std::logic_error("encode disagrees with the per-piece merges");
-    const json tokens = show_ids(tok, ids, text.size(), !as_json);
+    const Json tokens = show_ids(tok, ids, text.size(), !as_json);
 
     // [listing:ch01_round_trip]
     const std::string back = tok.decode(ids);  // concatenated token bytes
@@ -284,144 +253,20 @@ int walkthrough(const Tokenizer& tok, const std::string& text, bool allow_specia
     // [/listing]
     if (!round_trip) throw std::logic_error("decode(encode(text)) differs from the text");
     if (as_json) {
-        json pretokens = json::array();
+        Json pretokens = Json::array();
         for (const Piece& piece : pieces) pretokens.push_back(piece.bytes);
-        write_stdout(dump({{"text", text},
+        gpt2::print_json(Json({{"text", text},
                            {"bytes", text.size()},
                            {"allow_special", allow_special},
                            {"pretokens", pretokens},
                            {"merges", merges},
                            {"ids", ids},
                            {"tokens", tokens},
-                           {"round_trip", round_trip}}));
+                           {"round_trip", round_trip}}), 1);
     } else {
         std::printf("\nStep 6 — back to text: decode(ids) gives %zu bytes; equal to the text: %s\n", back.size(),
                     round_trip ? "yes" : "NO");
     }
-    return 0;
-}
-
-// --- 7. Speed: MB/s on a few MB of English -----------------------------------------------------------
-
-// Real English prose that every Debian system has: the license texts of base-files.
-std::string english_corpus(std::string& source) {
-    std::string text;
-    const std::string dir = "/usr/share/common-licenses";
-    std::vector<std::string> names;
-    if (DIR* d = ::opendir(dir.c_str())) {
-        while (dirent* entry = ::readdir(d)) names.push_back(entry->d_name);
-        ::closedir(d);
-    }
-    std::sort(names.begin(), names.end());
-    for (const std::string& name : names) {
-        struct stat info {};
-        const std::string path = dir + "/" + name;
-        if (name[0] == '.' || ::lstat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) continue;  // no links
-        text += read_input_file(path);
-    }
-    source = dir + "/* (" + std::to_string(text.size()) + " bytes)";
-    if (text.empty()) {
-        const std::string fallback = gpt2::project_root() + "/tests/reference/tokenizer/gpl-3.txt";
-        text = read_input_file(fallback);
-        source = fallback;
-    }
-    if (gpt2::find_invalid_utf8(text) != std::string::npos) throw gpt2::UserError(source + ": not valid UTF-8");
-    return text;
-}
-
-// Wall-clock and CPU time of one phase. On a busy shared machine the wall clock also counts
-// time spent waiting for a core; the CPU time is what the phase would take on an idle one.
-struct PhaseTimer {
-    gpt2::Stopwatch wall;
-    double cpu_start = cpu_now();
-    static double cpu_now() {
-        timespec t{};
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-        return t.tv_sec + t.tv_nsec * 1e-9;
-    }
-    void restart() { wall.restart(), cpu_start = cpu_now(); }
-    double seconds() const { return wall.seconds(); }
-    double cpu_seconds() const { return cpu_now() - cpu_start; }
-};
-
-// [listing:ch01_bench]
-int bench(const std::string& vocab_dir, const std::string& file, int megabytes, bool as_json) {
-    PhaseTimer clock;
-    const Tokenizer tok = Tokenizer::load(vocab_dir);
-    const double load_seconds = clock.seconds(), load_cpu = clock.cpu_seconds();
-
-    std::string source;
-    const std::string unit = file.empty() ? english_corpus(source) : read_input_file(file);
-    if (!file.empty()) source = file;
-    gpt2::require_valid_utf8(unit, source);
-    if (unit.empty()) throw gpt2::UserError("--bench: " + source + " is empty; give a file with some text");
-    std::string corpus;  // the text repeated up to `megabytes` MB (1 MB = 10^6 bytes)
-    while (corpus.size() < static_cast<std::size_t>(megabytes) * 1000000) corpus += unit;
-    const double mb = corpus.size() / 1e6;
-
-    clock.restart();  // 1) the regex alone
-    std::size_t pieces = 0;
-    tok.pretokenizer().for_each(corpus, [&](std::size_t, std::size_t) { ++pieces; });
-    const double split_seconds = clock.seconds(), split_cpu = clock.cpu_seconds();
-
-    tok.clear_cache();  // 2) encode as later chapters do: the cache starts empty
-    clock.restart();
-    const std::vector<int> ids = tok.encode(corpus);
-    const double encode_seconds = clock.seconds(), encode_cpu = clock.cpu_seconds();
-
-    // 3) the same without the cache: every pre-token merged again (1 MB is enough to see it)
-    const std::string slice = corpus.substr(0, std::min<std::size_t>(corpus.size(), 1000000));
-    tok.set_cache_enabled(false);
-    clock.restart();
-    const std::vector<int> slice_ids = tok.encode(slice);
-    const double uncached_seconds = clock.seconds(), uncached_cpu = clock.cpu_seconds();
-    tok.set_cache_enabled(true);
-
-    clock.restart();  // 4) decode
-    const std::string back = tok.decode(ids);
-    const double decode_seconds = clock.seconds(), decode_cpu = clock.cpu_seconds();
-    if (back != corpus) throw std::logic_error("bench: decode(encode(corpus)) differs from the corpus");
-    // [/listing]
-
-    const double slice_mb = slice.size() / 1e6;
-    if (as_json) {
-        write_stdout(dump({{"corpus", source},
-                           {"megabytes", mb},
-                           {"threads", 1},
-                           {"pcre2_jit", tok.pretokenizer().jit()},
-                           {"load_seconds", load_seconds},
-                           {"load_cpu_seconds", load_cpu},
-                           {"pretokens", pieces},
-                           {"tokens", ids.size()},
-                           {"pretokenize_mb_per_s", mb / split_seconds},
-                           {"pretokenize_mb_per_cpu_s", mb / split_cpu},
-                           {"encode_seconds", encode_seconds},
-                           {"encode_cpu_seconds", encode_cpu},
-                           {"encode_mb_per_s", mb / encode_seconds},
-                           {"encode_mb_per_cpu_s", mb / encode_cpu},
-                           {"tokens_per_s", ids.size() / encode_seconds},
-                           {"uncached_megabytes", slice_mb},
-                           {"uncached_encode_mb_per_s", slice_mb / uncached_seconds},
-                           {"uncached_encode_mb_per_cpu_s", slice_mb / uncached_cpu},
-                           {"uncached_tokens", slice_ids.size()},
-                           {"decode_mb_per_s", mb / decode_seconds},
-                           {"decode_mb_per_cpu_s", mb / decode_cpu},
-                           {"round_trip", true}}));
-        return 0;
-    }
-    std::printf("Chapter 01 — tokenizer speed (one thread, PCRE2 JIT %s)\n", tok.pretokenizer().jit() ? "on" : "off");
-    std::printf("corpus: %s, repeated to %.1f MB (%s pre-tokens, %s tokens)\n", source.c_str(), mb,
-                gpt2::with_commas(pieces).c_str(), gpt2::with_commas(ids.size()).c_str());
-    std::printf("  %-34s %10s %14s\n", "", "MB/s (wall)", "MB/s (CPU time)");
-    std::printf("  %-34s %10.1f %14.1f\n", "pre-tokenize (the regex alone)", mb / split_seconds, mb / split_cpu);
-    std::printf("  %-34s %10.1f %14.1f   (%.2f s wall, %s tokens/s)\n", "encode, cache per pre-token",
-                mb / encode_seconds, mb / encode_cpu, encode_seconds,
-                gpt2::with_commas(static_cast<unsigned long long>(ids.size() / encode_seconds)).c_str());
-    std::printf("  %-34s %10.1f %14.1f\n", format("encode, no cache (first %.0f MB)", slice_mb).c_str(),
-                slice_mb / uncached_seconds, slice_mb / uncached_cpu);
-    std::printf("  %-34s %10.1f %14.1f\n", "decode", mb / decode_seconds, mb / decode_cpu);
-    std::printf("  load encoder.json + vocab.bpe: %.3f s wall, %.3f s CPU time\n", load_seconds, load_cpu);
-    std::printf("  decode(encode(corpus)) == corpus: yes\n");
     return 0;
 }
 
@@ -439,7 +284,7 @@ int run(int argc, char** argv) {
     cli.option("--file", file, "PATH", "read the text (or ids) from a file, exact bytes; '-' = stdin");
     cli.flag("--allow-special", allow_special, "the literal <|endoftext|> becomes id 50256 (default: plain text)");
     cli.flag("--json", as_json, "machine-readable output of whatever was asked");
-    cli.option("--vocab-dir", vocab_dir, "DIR", "folder with encoder.json and vocab.bpe (default: data/tokenizer)");
+    cli.option("--vocab-dir", vocab_dir, "DIR", "folder with encoder.Json and vocab.bpe (default: data/tokenizer)");
     cli.flag("--bench", run_bench, "measure encode/decode speed in MB/s on a few MB of English text");
     cli.option("--bench-mb", bench_mb, "N", "size of the --bench corpus in MB (default 4)", 1, 1024);
     cli.epilog("examples:\n"
@@ -458,14 +303,14 @@ int run(int argc, char** argv) {
         throw gpt2::UserError("--bench measures speed on its own corpus (or --file PATH); drop the other arguments");
     if (!file.empty() && !text_args.empty())
         throw gpt2::UserError("give the text either as an argument or with --file PATH, not both");
-    if (run_bench) return bench(vocab_dir, file, bench_mb, as_json);
+    if (run_bench) return gpt2::ch01::run_bench(vocab_dir, file, bench_mb, as_json);  // step 7, bench.cpp
 
     const bool have_input = !file.empty() || !text_args.empty();
     if ((ids_only || decode) && !have_input)
         throw gpt2::UserError(std::string(ids_only ? "--ids" : "--decode") + " needs input: " +
                               (ids_only ? "./chapter01 --ids \"some text\"" : "./chapter01 --decode \"15496 995\"") +
                               " or --file PATH");
-    const std::string input = !file.empty() ? read_input_file(file) : !text_args.empty() ? text_args[0] : SAMPLE;
+    const std::string input = !file.empty() ? gpt2::read_file_bytes(file, 1ull << 30, "give a text file under 1 GiB", "--file") : !text_args.empty() ? text_args[0] : SAMPLE;
     const std::string where = !file.empty() ? "--file " + file : "the text argument";
     const Tokenizer tok = Tokenizer::load(vocab_dir);
 
@@ -474,11 +319,11 @@ int run(int argc, char** argv) {
         const std::vector<int> ids = parse_ids(input, tok.vocab_size());
         const std::string bytes = tok.decode(ids);
         if (as_json)
-            write_stdout(dump({{"ids", ids},
+            gpt2::print_json(Json({{"ids", ids},
                                {"text", bytes},
                                {"bytes", bytes.size()},
                                {"bytes_hex", hex(bytes)},
-                               {"valid_utf8", gpt2::find_invalid_utf8(bytes) == std::string::npos}}));
+                               {"valid_utf8", gpt2::find_invalid_utf8(bytes) == std::string::npos}}), 1);
         else
             write_stdout(bytes);  // exact bytes, no newline added
         return 0;
@@ -487,8 +332,8 @@ int run(int argc, char** argv) {
     if (ids_only) {
         const std::vector<int> ids = tok.encode(input, allow_special);
         if (as_json)
-            write_stdout(dump({{"ids", ids}, {"count", ids.size()}, {"bytes", input.size()},
-                               {"allow_special", allow_special}}));
+            gpt2::print_json(Json({{"ids", ids}, {"count", ids.size()}, {"bytes", input.size()},
+                               {"allow_special", allow_special}}), 1);
         else
             write_stdout(join_ids(ids) + "\n");
         return 0;

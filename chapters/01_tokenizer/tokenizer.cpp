@@ -3,6 +3,7 @@
 #include "01_tokenizer/tokenizer.hpp"
 
 #include "common/errors.hpp"
+#include "common/files.hpp"
 #include "common/utf8.hpp"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -159,18 +160,9 @@ std::uint64_t pair_key(int left, int right) {
            static_cast<std::uint32_t>(right);
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        const std::string reason = std::strerror(errno);
-        throw UserError("cannot read " + path + " (" + reason +
-                        "); run `make setup` to fetch the tokenizer files, or pass --vocab-dir DIR");
-    }
-    std::ostringstream content;
-    content << in.rdbuf();
-    if (in.bad()) throw UserError("cannot read " + path + " (read error); check the disk and run `make setup`");
-    return content.str();
-}
+// encoder.json is about 1 MB and vocab.bpe 456 KB; anything far larger is not a tokenizer file.
+constexpr std::uint64_t kMaxTokenizerFileBytes = 64u << 20;
+const char* const kFetchTokenizer = "run `make setup` to fetch the tokenizer files, or pass --vocab-dir DIR";
 
 [[noreturn]] void damaged(const std::string& path, const std::string& detail) {
     throw UserError(path + ": " + detail +
@@ -252,7 +244,7 @@ Tokenizer Tokenizer::load(const std::string& vocab_dir) {
     // encoder.json: {"!": 0, "\"": 1, ..., "Ġworld": 995, ..., "<|endoftext|>": 50256}
     // Read as a stream of (key, number) events: no tree of 50,257 nodes is built.
     EncoderReader reader;
-    const std::string encoder_text = read_file(encoder_path);
+    const std::string encoder_text = read_file_bytes(encoder_path, kMaxTokenizerFileBytes, kFetchTokenizer);
     if (!nlohmann::json::sax_parse(encoder_text, &reader))
         damaged(encoder_path, reader.error);
     const std::size_t n_vocab = reader.entries.size();
@@ -289,7 +281,7 @@ Tokenizer Tokenizer::load(const std::string& vocab_dir) {
     }
 
     // vocab.bpe: "#version: 0.2", then one merge per line, most frequent first: "Ġ t".
-    const std::string text = read_file(merges_path);
+    const std::string text = read_file_bytes(merges_path, kMaxTokenizerFileBytes, kFetchTokenizer);
     std::vector<int> made_at(n_vocab, -2);  // rank of the merge that makes each token
     for (unsigned char b = 0;; ++b) {       // single bytes exist from the start
         made_at[data->byte_ids[b]] = -1;

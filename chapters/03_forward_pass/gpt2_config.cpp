@@ -3,6 +3,7 @@
 #include "03_forward_pass/gpt2_config.hpp"
 
 #include "common/errors.hpp"
+#include "common/files.hpp"
 #include "common/report.hpp"
 
 #include <nlohmann/json.hpp>
@@ -117,22 +118,14 @@ int read_int(const nlohmann::json& root, const std::string& path, const char* ke
 }  // namespace
 
 Gpt2Config load_config_json(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw UserError(path + ": cannot open the model's config.json; run `make gpt2` to " +
-                        "download GPT-2, or use --model random");
-    in.seekg(0, std::ios::end);
-    const std::streamoff size = in.tellg();
-    in.seekg(0, std::ios::beg);
-    if (size < 0 || size > kMaxConfigFileBytes)
-        throw UserError(path + ": " + std::to_string(size) + " bytes is far too large for a " +
-                        "config.json (the real one is 665 bytes); is this the right file?");
-    std::ostringstream text;
-    text << in.rdbuf();
+    // The real config.json is 665 bytes: a much larger file is not one (the reader refuses it unread).
+    const std::string text = read_file_bytes(path, kMaxConfigFileBytes,
+                                             "a model folder holds config.json; run `make gpt2` to download GPT-2, "
+                                             "or use --model random");
 
     nlohmann::json root;
     try {
-        root = nlohmann::json::parse(text.str());
+        root = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
         throw UserError(path + ": not valid JSON (at byte " + std::to_string(e.byte) +
                         "); re-download the model with `make gpt2`");

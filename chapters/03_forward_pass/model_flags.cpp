@@ -2,7 +2,6 @@
 
 #include "common/errors.hpp"
 #include "common/paths.hpp"
-#include "common/report.hpp"  // shown_path
 #include "common/timing.hpp"
 #include "01_tokenizer/tokenizer.hpp"
 
@@ -47,24 +46,9 @@ void check_prompt_ids(const std::vector<int>& ids, int vocab_size, int max_token
 
 std::vector<int> parse_prompt_ids(const std::string& text, int vocab_size, int max_tokens, const std::string& flag) {
     std::vector<int> ids;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const char c = text[i];
-        if (c == ' ' || c == '\t' || c == '\n' || c == ',') {
-            ++i;
-            continue;
-        }
-        std::size_t end = i;
-        while (end < text.size() && text[end] != ' ' && text[end] != '\t' && text[end] != '\n' && text[end] != ',')
-            ++end;
-        // Stop before reading an absurd number of ids: one past the window is enough to refuse.
-        if (static_cast<long long>(ids.size()) > max_tokens)
-            throw UserError(flag + ": the prompt has more than " + std::to_string(max_tokens) +
-                            " ids, longer than the context window; shorten it");
-        const std::string where = flag + " (id " + std::to_string(ids.size()) + ")";
-        ids.push_back(static_cast<int>(parse_integer(text.substr(i, end - i), where, 0, vocab_size - 1)));
-        i = end;
-    }
+    for (long long id : parse_integer_list(text, flag, "id", 0, vocab_size - 1, static_cast<std::size_t>(max_tokens),
+                                           "that is longer than the context window; shorten the prompt"))
+        ids.push_back(static_cast<int>(id));
     check_prompt_ids(ids, vocab_size, max_tokens, flag);
     return ids;
 }

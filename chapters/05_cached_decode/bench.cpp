@@ -33,17 +33,8 @@ using namespace gpt2;
 
 std::vector<int> parse_token_counts(const std::string& text, int max) {
     std::vector<int> counts;
-    std::string word;
-    for (std::size_t i = 0; i <= text.size(); ++i) {
-        const char c = i < text.size() ? text[i] : ' ';
-        if (c == ' ' || c == ',' || c == '\t') {
-            if (!word.empty())
-                counts.push_back(static_cast<int>(parse_integer(word, "--bench-tokens", 1, std::max(1, max))));
-            word.clear();
-        } else {
-            word += c;
-        }
-    }
+    for (long long n : parse_integer_list(text, "--bench-tokens", "count", 1, std::max(1, max), 1000))
+        counts.push_back(static_cast<int>(n));
     if (counts.empty()) throw UserError("--bench-tokens: give at least one count, e.g. \"16 64 256\"");
     std::sort(counts.begin(), counts.end());
     counts.erase(std::unique(counts.begin(), counts.end()), counts.end());

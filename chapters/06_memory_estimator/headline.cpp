@@ -1,6 +1,7 @@
 // headline.cpp — step 7 of chapter 06: the table every preset fills in, and the plot.
 #include "06_memory_estimator/headline.hpp"
 
+#include "common/paths.hpp"
 #include "common/report.hpp"
 
 #include "common/json_out.hpp"

@@ -1,6 +1,7 @@
 #include "06_memory_estimator/memory_estimator.hpp"
 
 #include "common/errors.hpp"
+#include "common/files.hpp"
 #include "common/paths.hpp"
 #include "common/report.hpp"
 
@@ -294,18 +295,8 @@ ModelSpec parse_model_config(const std::string& text, const std::string& where) 
 }
 
 ModelSpec load_model_config(const std::string& path) {
-    if (!file_exists(path))
-        throw UserError("--config: cannot open " + path + " (no such file, or not a regular file); "
-                        "give the path of a Hugging Face config.json");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw UserError("--config: cannot open " + path + "; give the path of a Hugging Face config.json");
-    // A config.json is a few hundred bytes; refuse anything large rather than read it all.
-    constexpr std::size_t kMaxConfigBytes = 1 << 20;
-    std::string text(kMaxConfigBytes + 1, '\0');
-    in.read(&text[0], static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<std::size_t>(in.gcount()));
-    if (text.size() > kMaxConfigBytes)
-        throw UserError("--config: " + path + " is larger than 1 MiB, so it is not a config.json");
+    // A config.json is a few hundred bytes; anything over 1 MiB is refused unread.
+    const std::string text = read_file_bytes(path, 1 << 20, "give the path of a Hugging Face config.json", "--config");
     return parse_model_config(text, path);
 }
 
