@@ -11,32 +11,23 @@
 //       ./chapter01 --decode "15496 995"              Hello world
 //       ./chapter01 --bench                           MB/s on a few MB of English
 // Lesson: chapters/01_tokenizer/README.md
-#include "common/cli.hpp"
-#include "common/errors.hpp"
-#include "common/paths.hpp"
-#include "common/report.hpp"
-#include "common/timing.hpp"
-#include "01_tokenizer/bench.hpp"
 #include "01_tokenizer/tokenizer.hpp"
-#include "common/files.hpp"
+#include "01_tokenizer/tool.hpp"  // the flags, --ids/--decode/--bench, how bytes are shown
+#include "common/errors.hpp"
+#include "common/json_out.hpp"
+#include "common/report.hpp"
 #include "common/utf8.hpp"
 
-#include "common/json_out.hpp"
-
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <ctime>
-#include <dirent.h>
-#include <fstream>
-#include <iostream>
-#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+using gpt2::ch01::hex;
+using gpt2::ch01::in_quotes;
+using gpt2::ch01::join_ids;
+using gpt2::ch01::pad;
 using gpt2::format;
 using gpt2::Tokenizer;
 using gpt2::Json;
@@ -46,41 +37,6 @@ namespace {
 const char* const SAMPLE = "GPT-2's tokenizer doesn't split    spaces\n évidemment 🙂 12345";
 constexpr std::size_t SHOW_MAX = 40;  // the walkthrough prints at most this many items per step
 constexpr std::size_t WALKTHROUGH_MAX_BYTES = 1 << 20;  // longer texts: use --ids
-
-// --- Input and output helpers ---------------------------------------------------------------------
-
-void write_stdout(const std::string& bytes) {
-    std::fwrite(bytes.data(), 1, bytes.size(), stdout);
-}
-
-std::string hex(std::string_view bytes) {
-    std::string out;
-    for (unsigned char b : bytes) out += format("%s%02x", out.empty() ? "" : " ", b);
-    return out;
-}
-
-std::string in_quotes(std::string_view bytes) { return "\"" + gpt2::printable(bytes) + "\""; }
-
-// Pads to `width` characters (not bytes: 'Ġ' is two bytes but one column).
-std::string pad(const std::string& text, std::size_t width) {
-    std::size_t columns = 0;
-    for (std::size_t pos = 0; pos < text.size(); ++columns) gpt2::next_code_point(text, pos);
-    return text + std::string(columns < width ? width - columns : 0, ' ');
-}
-
-std::string join_ids(const std::vector<int>& ids) {
-    std::string out;
-    for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? " " : "") + std::to_string(ids[i]);
-    return out;
-}
-
-// "15496 995", "15496, 995" or "[15496, 995]" → ids, each checked against the vocabulary.
-std::vector<int> parse_ids(const std::string& text, int vocab_size) {
-    std::vector<int> ids;
-    for (long long id : gpt2::parse_integer_list(text, "--decode", "id", 0, vocab_size - 1, std::size_t(1) << 28))
-        ids.push_back(static_cast<int>(id));
-    return ids;
-}
 
 // --- 1. Text → UTF-8 bytes ------------------------------------------------------------------------
 
@@ -270,78 +226,18 @@ int walkthrough(const Tokenizer& tok, const std::string& text, bool allow_specia
     return 0;
 }
 
-// --- Command line -------------------------------------------------------------------------------
-
+// The walkthrough is this file; --ids, --decode and --bench are the tokenizer as a tool (tool.cpp).
 int run(int argc, char** argv) {
-    gpt2::CliParser cli("chapter01", "GPT-2's byte-level BPE tokenizer, step by step (byte-exact with GPT-2).");
-    std::vector<std::string> text_args;
-    bool ids_only = false, decode = false, allow_special = false, as_json = false, run_bench = false;
-    std::string file, vocab_dir = gpt2::default_vocab_dir();
-    int bench_mb = 4;
-    cli.positionals(text_args, "TEXT", "the text to tokenize (or, with --decode, the ids); default: a sample", 1);
-    cli.flag("--ids", ids_only, "print only the ids, space-separated on one line");
-    cli.flag("--decode", decode, "turn ids (\"15496 995\") back into text; prints its exact bytes");
-    cli.option("--file", file, "PATH", "read the text (or ids) from a file, exact bytes; '-' = stdin");
-    cli.flag("--allow-special", allow_special, "the literal <|endoftext|> becomes id 50256 (default: plain text)");
-    cli.flag("--json", as_json, "machine-readable output of whatever was asked");
-    cli.option("--vocab-dir", vocab_dir, "DIR", "folder with encoder.Json and vocab.bpe (default: data/tokenizer)");
-    cli.flag("--bench", run_bench, "measure encode/decode speed in MB/s on a few MB of English text");
-    cli.option("--bench-mb", bench_mb, "N", "size of the --bench corpus in MB (default 4)", 1, 1024);
-    cli.epilog("examples:\n"
-               "  ./chapter01                          walk a sample sentence through every step\n"
-               "  ./chapter01 \"Hello world\"            the same walk for your text\n"
-               "  ./chapter01 --ids \"Hello world\"      15496 995\n"
-               "  ./chapter01 --ids --file notes.txt   ids of a file's exact bytes\n"
-               "  ./chapter01 --decode \"15496 995\"     Hello world\n"
-               "  ./chapter01 --bench                  speed\n"
-               "lesson: chapters/01_tokenizer/README.md");
-    cli.excludes("--ids", "--decode", "--ids and --decode go opposite ways; use one of them");
-    cli.needs("--bench-mb", "--bench", "--bench-mb only makes sense with --bench");
-    if (!cli.parse(argc, argv)) return 0;
-
-    if (run_bench && (ids_only || decode || !text_args.empty()))
-        throw gpt2::UserError("--bench measures speed on its own corpus (or --file PATH); drop the other arguments");
-    if (!file.empty() && !text_args.empty())
-        throw gpt2::UserError("give the text either as an argument or with --file PATH, not both");
-    if (run_bench) return gpt2::ch01::run_bench(vocab_dir, file, bench_mb, as_json);  // step 7, bench.cpp
-
-    const bool have_input = !file.empty() || !text_args.empty();
-    if ((ids_only || decode) && !have_input)
-        throw gpt2::UserError(std::string(ids_only ? "--ids" : "--decode") + " needs input: " +
-                              (ids_only ? "./chapter01 --ids \"some text\"" : "./chapter01 --decode \"15496 995\"") +
-                              " or --file PATH");
-    const std::string input = !file.empty() ? gpt2::read_file_bytes(file, 1ull << 30, "give a text file under 1 GiB", "--file") : !text_args.empty() ? text_args[0] : SAMPLE;
-    const std::string where = !file.empty() ? "--file " + file : "the text argument";
-    const Tokenizer tok = Tokenizer::load(vocab_dir);
-
-    if (decode) {
-        if (allow_special) throw gpt2::UserError("--allow-special is for encoding; --decode always decodes 50256");
-        const std::vector<int> ids = parse_ids(input, tok.vocab_size());
-        const std::string bytes = tok.decode(ids);
-        if (as_json)
-            gpt2::print_json(Json({{"ids", ids},
-                               {"text", bytes},
-                               {"bytes", bytes.size()},
-                               {"bytes_hex", hex(bytes)},
-                               {"valid_utf8", gpt2::find_invalid_utf8(bytes) == std::string::npos}}), 1);
-        else
-            write_stdout(bytes);  // exact bytes, no newline added
-        return 0;
-    }
-    gpt2::require_valid_utf8(input, where);
-    if (ids_only) {
-        const std::vector<int> ids = tok.encode(input, allow_special);
-        if (as_json)
-            gpt2::print_json(Json({{"ids", ids}, {"count", ids.size()}, {"bytes", input.size()},
-                               {"allow_special", allow_special}}), 1);
-        else
-            write_stdout(join_ids(ids) + "\n");
-        return 0;
-    }
+    gpt2::ch01::Flags flags;
+    if (!gpt2::ch01::parse_flags(argc, argv, flags)) return 0;  // --help was printed
+    if (flags.mode != gpt2::ch01::Mode::Walkthrough) return gpt2::ch01::run_tool(flags);
+    const std::string input = gpt2::ch01::read_input(flags, SAMPLE);
+    gpt2::require_valid_utf8(input, gpt2::ch01::input_name(flags));
     if (input.size() > WALKTHROUGH_MAX_BYTES)
-        throw gpt2::UserError(where + ": " + std::to_string(input.size()) + " bytes is too long to walk through (at most " +
-                              std::to_string(WALKTHROUGH_MAX_BYTES) + "); use --ids for long texts");
-    return walkthrough(tok, input, allow_special, as_json);
+        throw gpt2::UserError(gpt2::ch01::input_name(flags) + ": " + std::to_string(input.size()) +
+                              " bytes is too long to walk through (at most " + std::to_string(WALKTHROUGH_MAX_BYTES) +
+                              "); use --ids for long texts");
+    return walkthrough(Tokenizer::load(flags.vocab_dir), input, flags.allow_special, flags.json);
 }
 
 }  // namespace
