@@ -218,4 +218,15 @@ std::string format_table(const std::vector<std::string>& header,
     return out.str();
 }
 
+std::string human_bytes(std::uint64_t bytes) {
+    const double b = static_cast<double>(bytes);
+    if (bytes >= (1ULL << 60)) return format("%.2f EiB", b / static_cast<double>(1ULL << 60));
+    if (bytes >= (1ULL << 50)) return format("%.2f PiB", b / static_cast<double>(1ULL << 50));
+    if (bytes >= (1ULL << 40)) return format("%.2f TiB", b / static_cast<double>(1ULL << 40));
+    if (bytes >= (1ULL << 30)) return format("%.2f GiB", b / static_cast<double>(1ULL << 30));
+    if (bytes >= (1ULL << 20)) return format("%.2f MiB", b / static_cast<double>(1ULL << 20));
+    if (bytes >= (1ULL << 10)) return format("%.2f KiB", b / static_cast<double>(1ULL << 10));
+    return std::to_string(bytes) + " B";
+}
+
 }  // namespace gpt2

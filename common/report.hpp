@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdarg>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,6 +55,8 @@ std::string format_table(const std::vector<std::string>& header,
 std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // The same, for a function that takes `...` itself and passes its va_list on.
 std::string vformat(const char* fmt, va_list args) __attribute__((format(printf, 1, 0)));
+// 75497472 -> "72.00 MiB" (powers of 1024: B, KiB, MiB, GiB, TiB, PiB, EiB)
+std::string human_bytes(std::uint64_t bytes);
 // 75497472 -> "75,497,472"
 std::string with_commas(unsigned long long value);
 

@@ -72,8 +72,6 @@ Generation timed_run(const char* what, const Gpt2Weights& weights, const std::ve
     return cache ? generate_cached(weights, prompt, options, *cache, tick) : generate_naive(weights, prompt, options, tick);
 }
 
-std::string mib(double bytes) { return format("%.1f MiB", bytes / (1024.0 * 1024.0)); }
-
 double sum_first(const std::vector<double>& values, int n) {
     return std::accumulate(values.begin(), values.begin() + n, 0.0);
 }
@@ -268,7 +266,7 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
                           .c_str());
     std::printf("same tokens on all three paths: %s\n", identical ? "yes" : "NO");
     std::printf("ceiling: one matrix-vector sweep over %s of weights takes %.1f ms -> %.1f tokens/s (%.1f GB/s)\n",
-                mib(rates.sweep_bytes).c_str(), rates.sweep_s * 1e3, rates.ceiling_tokens_per_s(),
+                human_bytes(static_cast<std::uint64_t>(rates.sweep_bytes)).c_str(), rates.sweep_s * 1e3, rates.ceiling_tokens_per_s(),
                 rates.bandwidth_bytes_per_s() / 1e9);
     std::printf("cached decode over %d tokens: %.1f ms/token = %.1f tokens/s = %.0f%% of the ceiling\n", longest,
                 cached_decode_ms, cached.decode_tokens_per_s(),
@@ -281,7 +279,7 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
                 fit.worst, fit.worst_context, longest);
     std::printf("prefill of %d tokens: %.3f s (best of 3)\n", prefill_tokens, prefill_s);
     std::printf("peak resident memory with the model and a full %d-token cache: %s\n", config.n_positions,
-                mib(full_cache_peak_rss).c_str());
+                human_bytes(static_cast<std::uint64_t>(full_cache_peak_rss)).c_str());
     std::printf("wrote %s\n", shown_path(csv_path).c_str());
     if (plotted) std::printf("wrote %s\n", shown_path(plot_path).c_str());
     return 0;

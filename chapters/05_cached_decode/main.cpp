@@ -13,18 +13,17 @@
 //       ./chapter05 --cache concat -n 900   what copying the cache every step costs
 //       ./chapter05 --bench                 (or make bench) the table and the plot
 
-#include "05_cached_decode/bench.hpp"
+#include "05_cached_decode/bench.hpp"          // the flags; --bench (step 6)
+#include "05_cached_decode/cached_decode.hpp"  // generate_cached: prefill, then one token per step
+#include "05_cached_decode/kv_cache.hpp"       // KVCache and its append
+#include "05_cached_decode/report.hpp"         // what the steps print
 
-#include "04_naive_decode/generate.hpp"
+#include "04_naive_decode/generate.hpp"           // generate_naive (chapter 04), for --verify
+#include "04_naive_decode/generation_report.hpp"  // TokenPrinter, prompt and tokenizer loading (chapter 04)
 #include "common/errors.hpp"
-#include "04_naive_decode/generation_report.hpp"
-#include "05_cached_decode/kv_cache.hpp"
 #include "common/report.hpp"
-#include "common/timing.hpp"
-#include "05_cached_decode/cached_decode.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -36,7 +35,7 @@ using chapter05::Flags;
 
 const char* kSamplePrompt = "The quick brown fox";
 
-// --- 1. Flags ---
+// --- 1. The flags ---
 bool parse_flags(int argc, char** argv, Flags& flags) {
     CliParser cli("chapter05", "Cached decoding: a KV cache makes every new token cost the same.");
     add_decoding_flags(cli, flags.model, flags.generation, kSamplePrompt, 100);
@@ -73,129 +72,28 @@ KVCache::Layout layout_of(const std::string& name) {
     return name == "concat" ? KVCache::Layout::Concat : KVCache::Layout::Preallocated;
 }
 
-// --- 2. The KV cache: kv_cache.cpp ---
-// --- 3. Prefill, then one token per step: cached_decode.cpp ---
-
-// --- 4. The default run: generate, then a short summary ---
-std::string mib(double bytes) { return format("%.1f MiB", bytes / (1024.0 * 1024.0)); }
-
-void print_summary(const Generation& run, const KVCache& cache, const Gpt2Config& config) {
-    const int decoded = run.new_tokens() - 1;
-    const std::uint64_t per_token = 2ULL * config.n_layer * config.n_embd * sizeof(float);
-    std::printf("\n[%s]\n", run.stop_message().c_str());
-    std::printf("time to first token   %.3f s   (prefill of the %zu-token prompt + sampling)\n",
-                run.time_to_first_token_s, run.prompt_ids.size());
-    if (decoded > 0) {
-        std::printf("time per output token %.1f ms  (%d decode steps after the first token)\n",
-                    run.decode_s / decoded * 1e3, decoded);
-        std::printf("tokens/s              %.1f\n", run.decode_tokens_per_s());
-    }
-    std::printf("cache memory          %s allocated, %s in use (%d tokens x %d layers x K,V x %d floats = %s "
-                "bytes per token)\n",
-                mib(cache.bytes()).c_str(), mib(cache.bytes_in_use()).c_str(), cache.length(), config.n_layer,
-                config.n_embd, with_commas(per_token).c_str());
-    std::printf("peak resident memory  %s\n", mib(peak_rss_bytes()).c_str());
-}
-
-void print_generation_json(const Generation& run, const KVCache& cache, const Flags& flags,
-                           const std::optional<Tokenizer>& tokenizer, const GenerationOptions& options,
-                           const std::string& model) {
-    Json out = {{"chapter", "05_cached_decode"}, {"model", model}, {"cache_layout", flags.cache}};
-    out.update(generation_json(run, tokenizer ? &*tokenizer : nullptr, options.sampling));
-    out["cache"] = {{"length", cache.length()},
-                    {"capacity", cache.capacity()},
-                    {"bytes_allocated", cache.bytes()},
-                    {"bytes_in_use", cache.bytes_in_use()}};
-    out["peak_rss_bytes"] = peak_rss_bytes();
-    out["step_seconds"] = std::vector<double>(run.step_seconds.begin(), run.step_seconds.begin() + run.new_tokens());
-    gpt2::print_json(out);
-}
-
-// --- 5. --cache concat: what growing the cache by copying costs ---
-// Each step, make_room() allocates bigger K and V matrices and copies every cached column:
-// at cache length L that is L·2·n_layer·n_embd floats. Summed over a run: quadratic.
-void print_concat_comparison(const Generation& concat, const Generation& preallocated, const Gpt2Config& config) {
-    const double per_token = 2.0 * config.n_layer * config.n_embd * sizeof(float);
-    double copied = 0;  // bytes make_room copied over the run (the prefill starts from nothing)
-    for (int i = 1; i < concat.new_tokens(); ++i) copied += (concat.step_context[i] - 1) * per_token;
-    auto row = [](const char* name, const Generation& run, const std::string& copies) {
-        const int decoded = std::max(1, run.new_tokens() - 1);
-        const int tail = std::max(1, decoded / 10);  // the last tenth of the steps: the longest cache
-        double tail_s = 0;
-        for (int i = run.new_tokens() - tail; i < run.new_tokens(); ++i) tail_s += run.step_seconds[i];
-        return std::vector<std::string>{name, format("%.2f", run.decode_s / decoded * 1e3),
-                                        format("%.2f", tail_s / tail * 1e3), format("%.1f", run.decode_tokens_per_s()),
-                                        copies};
-    };
-    std::printf("\nThe same generation with both cache layouts:\n%s",
-                format_table({"layout", "ms/token", "ms/token (last 10%)", "tokens/s", "bytes copied"},
-                             {row("concat", concat, with_commas(static_cast<unsigned long long>(copied))),
-                              row("preallocated", preallocated, "0")})
-                    .c_str());
-    std::printf("concat copied %s over %d steps (%s at the last step); it cost %+.1f%% decode time here.\n"
-                "The copies grow with the cache, so the gap widens on long runs (try -n 900).\n",
-                mib(copied).c_str(), concat.new_tokens() - 1,
-                mib((concat.step_context.back() - 1) * per_token).c_str(),
-                (concat.decode_s / preallocated.decode_s - 1.0) * 100.0);
-}
-
-// --- 6. --verify: the cache changes the speed, nothing else ---
+// --- 5. --verify: the cache changes the speed, nothing else ---
 int run_verify(const Gpt2Weights& weights, const std::vector<int>& prompt, GenerationOptions options, bool json) {
     options.capture_logits = true;
+    chapter05::VerifyResult v;
+    v.prompt = prompt;
     if (!json) std::fprintf(stderr, "running naive decoding (chapter 04) ...\n");
-    const Generation naive = generate_naive(weights, prompt, options);
+    v.naive = generate_naive(weights, prompt, options);
     if (!json) std::fprintf(stderr, "running cached decoding ...\n");
     KVCache cache(weights.config);
-    const Generation cached = generate_cached(weights, prompt, options, cache);
-
-    const int steps = std::min(naive.new_tokens(), cached.new_tokens());
-    int first_difference = -1;
-    std::vector<double> diffs(steps);
-    double worst = 0;
-    int worst_step = 0;
+    v.cached = generate_cached(weights, prompt, options, cache);
+    const int steps = std::min(v.naive.new_tokens(), v.cached.new_tokens());
     for (int i = 0; i < steps; ++i) {
-        diffs[i] = arma::abs(naive.step_logits[i] - cached.step_logits[i]).max();
-        if (diffs[i] > worst) worst = diffs[i], worst_step = i + 1;
-        if (first_difference < 0 && naive.generated_ids[i] != cached.generated_ids[i]) first_difference = i + 1;
+        v.max_abs_logit_diff.push_back(arma::abs(v.naive.step_logits[i] - v.cached.step_logits[i]).max());
+        if (v.max_abs_logit_diff[i] > v.worst) v.worst = v.max_abs_logit_diff[i], v.worst_step = i + 1;
+        if (v.first_difference < 0 && v.naive.generated_ids[i] != v.cached.generated_ids[i]) v.first_difference = i + 1;
     }
-    const bool identical = naive.generated_ids == cached.generated_ids;
-    if (json) {
-        gpt2::print_json({{"chapter", "05_cached_decode"},
-                          {"mode", "verify"},
-                          {"prompt_ids", prompt},
-                          {"naive_ids", naive.generated_ids},
-                          {"cached_ids", cached.generated_ids},
-                          {"generated_ids", cached.generated_ids},
-                          {"identical", identical},
-                          {"max_abs_logit_diff", worst},
-                          {"max_abs_logit_diff_per_step", diffs},
-                          {"naive_s", naive.time_to_first_token_s + naive.decode_s},
-                          {"cached_s", cached.time_to_first_token_s + cached.decode_s}});
-    } else {
-        std::vector<std::vector<std::string>> rows;
-        const int stride = steps <= 24 ? 1 : steps / 16;
-        for (int i = 0; i < steps; ++i) {
-            if (i % stride != 0 && i != steps - 1 && i + 1 != first_difference) continue;
-            rows.push_back({std::to_string(i + 1), std::to_string(naive.step_context[i]),
-                            std::to_string(naive.generated_ids[i]), std::to_string(cached.generated_ids[i]),
-                            format("%.2e", diffs[i])});
-        }
-        std::printf("naive vs cached: %zu-token prompt, %s, %d new tokens\n%s", prompt.size(),
-                    options.sampling.describe().c_str(), steps,
-                    format_table({"step", "L", "naive token", "cached token", "max |logit diff|"}, rows).c_str());
-        if (stride > 1) std::printf("(one step in %d shown)\n", stride);
-        std::printf("identical tokens: %s (%d of %d steps)\n", identical ? "yes" : "NO",
-                    first_difference < 0 ? steps : first_difference - 1, steps);
-        std::printf("max |logit difference| over all steps: %.2e (step %d) — not always 0: the two paths add the\n"
-                    "same numbers in a different order (gemm vs gemv blocking), and float addition is not associative.\n",
-                    worst, worst_step);
-        std::printf("time: naive %.2f s, cached %.2f s\n", naive.time_to_first_token_s + naive.decode_s,
-                    cached.time_to_first_token_s + cached.decode_s);
-    }
-    if (!identical)
+    v.identical = v.naive.generated_ids == v.cached.generated_ids;
+    chapter05::print_verify(v, options.sampling, json);
+    if (!v.identical)
         throw UserError(format("--verify: the token sequences differ from step %d on (max |logit diff| %.2e); "
                                "a cache bug, or a near-tie the tiny logit differences flipped",
-                               first_difference, worst));
+                               v.first_difference, v.worst));
     return 0;
 }
 
@@ -206,35 +104,40 @@ int body(int argc, char** argv) {
 
     // (--bench can do without a tokenizer: its default prompt falls back to fixed ids.)
     const std::optional<Tokenizer> tokenizer = load_tokenizer_if_possible(flags.model, !flags.bench);
+    const Tokenizer* text = tokenizer ? &*tokenizer : nullptr;
     const Gpt2Weights weights = load_model(flags.model);
+    // --- 6. --bench: how much faster, and how fast could it be? (bench.cpp) ---
     if (flags.bench) return chapter05::run_bench(flags, weights, tokenizer);
 
     const std::vector<int> prompt = prompt_ids(flags.model, weights.config, tokenizer);
     check_prompt_fits(prompt, weights.config.n_positions);
     if (flags.verify) return run_verify(weights, prompt, options, flags.model.json);
 
-    // The default run (and --cache concat): prefill, then stream one token per step.
+    // --- 2. The KV cache: the whole window allocated once (or grown by copying: --cache concat) ---
+    KVCache cache(weights.config, 0, layout_of(flags.cache));
+
+    // --- 3. Prefill, then one token per step, streamed as it is chosen ---
     const bool stream = !flags.model.json;
-    const TokenPrinter printer(tokenizer ? &*tokenizer : nullptr);
+    const TokenPrinter printer(text);
     if (stream) {
         std::printf("sampling: %s; cache: %s\n\n", options.sampling.describe().c_str(), flags.cache.c_str());
         printer.prompt(prompt);
     }
-    KVCache cache(weights.config, 0, layout_of(flags.cache));  // the whole window, allocated once
     const Generation run = generate_cached(weights, prompt, options, cache, [&](int token) {
         if (stream) printer.token(token);
     });
+
+    // --- 4. The default run's report (and, with --cache concat, the same run preallocated) ---
     if (flags.model.json) {
-        print_generation_json(run, cache, flags, tokenizer, options, weights.source);
+        chapter05::print_generation_json(run, cache, flags.cache, text, options.sampling, weights.source);
         return 0;
     }
     printer.end();
-    print_summary(run, cache, weights.config);
+    chapter05::print_summary(run, cache, weights.config);
     if (flags.cache == "concat" && run.new_tokens() > 1) {
         std::fprintf(stderr, "running the same generation with the preallocated cache, for comparison ...\n");
         KVCache preallocated(weights.config);
-        const Generation baseline = generate_cached(weights, prompt, options, preallocated);
-        print_concat_comparison(run, baseline, weights.config);
+        chapter05::print_concat_comparison(run, generate_cached(weights, prompt, options, preallocated), weights.config);
     }
     return 0;
 }

@@ -7,6 +7,8 @@
 // a silently wrapped number. Chapter 06 (chapters/06_memory_estimator/README.md) builds on it.
 #pragma once
 
+#include "common/report.hpp"  // human_bytes, with_commas
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -114,8 +116,5 @@ struct PagedComparison {
 PagedComparison compare_paged(const std::vector<std::uint64_t>& lengths, std::uint64_t reserved_tokens,
                               std::uint64_t block_tokens, std::uint64_t bytes_per_token);
 
-// --- sizes for people ---------------------------------------------------------------------
-// 75497472 → "72.00 MiB": the largest binary unit (KiB … EiB) it reaches; MiB = 2^20 bytes.
-std::string human_bytes(std::uint64_t bytes);
 
 }  // namespace gpt2
