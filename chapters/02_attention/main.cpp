@@ -8,6 +8,7 @@
 //        ./chapter02 --prompt "The cat sat on the mat" --layer 5 --head 1
 //                                                          a real head's weights + a heatmap
 #include "02_attention/attention.hpp"
+#include "02_attention/show.hpp"  // printing matrices, the heatmap's CSV
 #include "common/cli.hpp"
 #include "common/errors.hpp"
 #include "03_forward_pass/forward.hpp"
@@ -25,44 +26,12 @@
 
 namespace {
 
+using gpt2::ch02::heatmap_csv;
+using gpt2::ch02::print_by_query;
+using gpt2::ch02::print_by_token;
+using gpt2::ch02::verdict;
+
 const std::vector<std::string> WORDS = {"The", " cat", " sat", " on", " the"};
-
-// Prints attention weights or scores, stored (keys, queries), as rows = queries, columns = keys:
-// row i reads "what token i looks at".
-void print_by_query(const char* title, const arma::fmat& m, const std::vector<std::string>& labels) {
-    std::printf("%s\n", title);
-    std::vector<std::string> header = {"query \\ key"};
-    for (arma::uword k = 0; k < m.n_rows; ++k) header.push_back(gpt2::json_dump(gpt2::Json(labels[k])));
-    std::vector<std::vector<std::string>> rows;
-    for (arma::uword q = 0; q < m.n_cols; ++q) {
-        std::vector<std::string> row = {gpt2::json_dump(gpt2::Json(labels[q + (m.n_rows - m.n_cols)]))};
-        for (arma::uword k = 0; k < m.n_rows; ++k)
-            row.push_back(std::isinf(m(k, q)) ? std::string("-inf") : gpt2::format("%.3f", m(k, q)));
-        rows.push_back(row);
-    }
-    std::fputs(gpt2::format_table(header, rows).c_str(), stdout);
-    std::printf("\n");
-}
-
-// Prints a (d, T) matrix with one column per token.
-void print_by_token(const char* title, const arma::fmat& m, const std::vector<std::string>& labels) {
-    std::printf("%s\n", title);
-    std::vector<std::string> header = {"row"};
-    for (arma::uword t = 0; t < m.n_cols; ++t) header.push_back(gpt2::json_dump(gpt2::Json(labels[t])));
-    std::vector<std::vector<std::string>> rows;
-    for (arma::uword r = 0; r < m.n_rows; ++r) {
-        std::vector<std::string> row = {std::to_string(r)};
-        for (arma::uword t = 0; t < m.n_cols; ++t) row.push_back(gpt2::format("%.3f", m(r, t)));
-        rows.push_back(row);
-    }
-    std::fputs(gpt2::format_table(header, rows).c_str(), stdout);
-    std::printf("\n");
-}
-
-// What a measured difference means (float32 rounding is ~1e-7 relative).
-const char* verdict(float difference) {
-    return difference == 0.0f ? "identical" : difference < 1e-5f ? "equal up to float rounding" : "DIFFERENT: a bug";
-}
 
 // --- 1. Queries, keys and values ---
 // A hand-made example, d = 4. Read the rows as features: (noun, verb, preposition, determiner).
@@ -171,27 +140,6 @@ int walkthrough(bool json) {
 
 // --- 8. A real model's attention ---
 
-// A token as a CSV header cell: quoted, with the characters CSV and gnuplot treat specially
-// (quotes, control characters) replaced, so the picture's labels stay one line each.
-std::string csv_label(const std::string& text) {
-    std::string out = "\"";
-    for (char c : text) out += c == '"' ? '\'' : static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
-    return out + "\"";
-}
-
-// The head's weights as the heatmap's CSV: a header row of keys, then one row per query.
-std::string heatmap_csv(const arma::fmat& weights, const std::vector<std::string>& labels) {  // weights: (T, T)
-    std::string csv;
-    for (const std::string& label : labels) csv += "," + csv_label(label);
-    csv += "\n";
-    for (arma::uword q = 0; q < weights.n_cols; ++q) {
-        csv += csv_label(labels[q]);
-        for (arma::uword k = 0; k < weights.n_rows; ++k) csv += gpt2::format(",%.5f", weights(k, q));
-        csv += "\n";
-    }
-    return csv;
-}
-
 int real_model(const gpt2::ModelFlags& flags, int layer, int head, const std::string& out_dir, bool force) {
     const gpt2::Gpt2Weights weights = gpt2::load_model(flags);
     const gpt2::Gpt2Config& c = weights.config;
@@ -201,14 +149,8 @@ int real_model(const gpt2::ModelFlags& flags, int layer, int head, const std::st
     if (head >= c.n_head)
         throw gpt2::UserError("--head " + std::to_string(head) + ": this model has heads 0 to " +
                               std::to_string(c.n_head - 1));
-    std::unique_ptr<gpt2::Tokenizer> tokenizer;
-    try {
-        tokenizer = std::make_unique<gpt2::Tokenizer>(gpt2::Tokenizer::load(flags.vocab_dir));
-    } catch (const gpt2::UserError&) {
-        if (!flags.prompt_ids_given) throw;
-    }
-    const std::vector<int> ids =
-        tokenizer ? gpt2::resolve_prompt(flags, c, *tokenizer) : gpt2::resolve_prompt(flags, c);
+    const std::optional<gpt2::Tokenizer> tokenizer = gpt2::load_tokenizer_if_possible(flags);
+    const std::vector<int> ids = gpt2::prompt_ids(flags, c, tokenizer);
     std::vector<std::string> labels;
     for (int id : ids)
         labels.push_back(tokenizer && id < tokenizer->vocab_size() ? tokenizer->decode({id}) : "<" + std::to_string(id) + ">");

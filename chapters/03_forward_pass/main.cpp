@@ -99,14 +99,9 @@ int body(int argc, char** argv) {
     // [/listing]
 
     // --- The prompt as ids (chapter 01) ---
-    std::unique_ptr<gpt2::Tokenizer> tokenizer;
-    try {
-        tokenizer = std::make_unique<gpt2::Tokenizer>(gpt2::Tokenizer::load(flags.vocab_dir));
-    } catch (const gpt2::UserError&) {
-        if (!flags.prompt_ids_given) throw;  // text needs the tokenizer; ids can be shown as numbers
-    }
-    const std::vector<int> ids =
-        tokenizer ? gpt2::resolve_prompt(flags, weights.config, *tokenizer) : gpt2::resolve_prompt(flags, weights.config);
+    // Text needs the tokenizer; without it, ids given as --prompt-ids are shown as numbers.
+    const std::optional<gpt2::Tokenizer> tokenizer = gpt2::load_tokenizer_if_possible(flags);
+    const std::vector<int> ids = gpt2::prompt_ids(flags, weights.config, tokenizer);
 
     // --- 2.–7. The forward pass: chapters/03_forward_pass/forward.cpp, one README step per stage ---
     std::vector<TraceRow> rows;
@@ -135,7 +130,7 @@ int body(int argc, char** argv) {
                           {"top", gpt2::Json::array()}};
         for (const Candidate& candidate : top)
             out["top"].push_back({{"id", candidate.id},
-                                  {"token", token_text(tokenizer.get(), candidate.id)},
+                                  {"token", token_text(tokenizer ? &*tokenizer : nullptr, candidate.id)},
                                   {"probability", candidate.probability},
                                   {"logit", candidate.logit}});
         if (trace) {
@@ -156,7 +151,7 @@ int body(int argc, char** argv) {
     print_summary(weights, load_s);
     std::printf("\nprompt: %zu tokens\n", ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i)
-        std::printf("  %3zu  %6d  %s\n", i, ids[i], shown(token_text(tokenizer.get(), ids[i])).c_str());
+        std::printf("  %3zu  %6d  %s\n", i, ids[i], shown(token_text(tokenizer ? &*tokenizer : nullptr, ids[i])).c_str());
 
     if (trace) {
         std::printf("\ntrace (shape rows x columns, mean and std over all elements):\n");
@@ -169,7 +164,7 @@ int body(int argc, char** argv) {
     std::printf("top-10 next tokens after the last position:\n");
     std::vector<std::vector<std::string>> table;
     for (std::size_t i = 0; i < top.size(); ++i)
-        table.push_back({std::to_string(i + 1), std::to_string(top[i].id), shown(token_text(tokenizer.get(), top[i].id)),
+        table.push_back({std::to_string(i + 1), std::to_string(top[i].id), shown(token_text(tokenizer ? &*tokenizer : nullptr, top[i].id)),
                          gpt2::format("%.4f", top[i].probability), gpt2::format("%.3f", top[i].logit)});
     std::fputs(gpt2::format_table({"rank", "id", "token", "probability", "logit"}, table).c_str(), stdout);
     return 0;

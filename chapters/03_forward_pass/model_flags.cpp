@@ -76,4 +76,19 @@ Gpt2Weights load_model(const ModelFlags& flags) {
     return weights;
 }
 
+std::optional<Tokenizer> load_tokenizer_if_possible(const ModelFlags& flags, bool text_prompt_needed) {
+    std::optional<Tokenizer> tokenizer;
+    try {
+        tokenizer.emplace(Tokenizer::load(flags.vocab_dir));
+    } catch (const UserError& e) {
+        if (!flags.prompt_ids_given && (text_prompt_needed || flags.prompt_given)) throw;
+        std::fprintf(stderr, "warning: %s; printing token ids instead of text\n", e.what());
+    }
+    return tokenizer;
+}
+
+std::vector<int> prompt_ids(const ModelFlags& flags, const Gpt2Config& config, const std::optional<Tokenizer>& tokenizer) {
+    return tokenizer ? resolve_prompt(flags, config, *tokenizer) : resolve_prompt(flags, config);
+}
+
 }  // namespace gpt2

@@ -15,6 +15,7 @@
 #include "03_forward_pass/gpt2_config.hpp"
 #include "03_forward_pass/gpt2_weights.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,5 +61,13 @@ std::vector<int> resolve_prompt(const ModelFlags& flags, const Gpt2Config& confi
 // load_gpt2(flags.model); when the model is the built-in random one, prints
 // random_model_notice() on stderr (stdout stays clean for --json).
 Gpt2Weights load_model(const ModelFlags& flags);
+
+// The tokenizer from --vocab-dir. When it cannot be loaded but the prompt came as
+// --prompt-ids, the chapters still run (printing ids) after a one-line warning on stderr;
+// with a text prompt the error is the user's to fix (`make setup`) — unless the caller can do
+// without one (text_prompt_needed = false: chapter 05's --bench falls back to fixed ids).
+std::optional<Tokenizer> load_tokenizer_if_possible(const ModelFlags& flags, bool text_prompt_needed = true);
+// The prompt as ids (resolve_prompt with the tokenizer we hold, if any).
+std::vector<int> prompt_ids(const ModelFlags& flags, const Gpt2Config& config, const std::optional<Tokenizer>& tokenizer);
 
 }  // namespace gpt2

@@ -26,14 +26,6 @@ private:
     const Tokenizer* tokenizer_;
 };
 
-// The tokenizer from --vocab-dir. When it cannot be loaded but the prompt came as
-// --prompt-ids, the chapters still run (printing ids) after a one-line warning on stderr;
-// with a text prompt the error is the user's to fix (`make setup`) — unless the caller can do
-// without one (text_prompt_needed = false: chapter 05's --bench falls back to fixed ids).
-std::optional<Tokenizer> load_tokenizer_if_possible(const ModelFlags& flags, bool text_prompt_needed = true);
-// The prompt as ids (resolve_prompt with the tokenizer we hold, if any).
-std::vector<int> prompt_ids(const ModelFlags& flags, const Gpt2Config& config, const std::optional<Tokenizer>& tokenizer);
-
 // Text of ids, or "" without a tokenizer.
 std::string decode_text(const Tokenizer* tokenizer, const std::vector<int>& ids);
 
