@@ -3,7 +3,7 @@
 // of. (The forward pass is checked in its own file.)
 //
 // Where the expected values come from:
-//   - 124,439,808 parameters for GPT-2 small: the published count (FACTS.md; Hugging Face).
+//   - 124,439,808 parameters for GPT-2 small: the published count (Hugging Face's gpt2 model card).
 //   - data/fixtures/*: tiny models written by tests/tools/make_fixtures.py (numpy), in the
 //     Hugging Face layout; the F32 variants hold the same float32 weights.
 //   - tests/reference/random_gpt2_{tiny,124m}.json: random_gpt2's weights regenerated

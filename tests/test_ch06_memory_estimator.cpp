@@ -1,7 +1,7 @@
 // Checks for chapter 06's KV-cache memory estimator (chapters/06_memory_estimator/memory_estimator.hpp).
 //
 // Every expected number here comes from outside the code under test: a published figure
-// (../shared/FACTS.md lists them and their sources), a published parameter total, a hand
+// (from each model's published config.json or paper), a published parameter total, a hand
 // computation written next to the check, or the bytes chapter 05's real KVCache allocates.
 #include "common/errors.hpp"
 #include "03_forward_pass/gpt2_config.hpp"
@@ -46,7 +46,7 @@ const ModelSpec& preset(const char* name) { return gpt2::find_preset(name); }
 
 TEST_SUITE("ch06_memory_estimator") {
 
-// --- Step 1: the published figures (FACTS.md, "KV-cache size") ---------------------------
+// --- Step 1: the published shapes (each model's config.json or paper) ---------------------------
 
 TEST_CASE("GPT-2 small at 1024 tokens in fp32 needs 72 MiB, as ggml's gpt-2 example prints") {
     // ggml examples/gpt-2 prints "memory size = 72.00 MB" (its MB are 2^20 bytes) for 124M at
@@ -57,17 +57,17 @@ TEST_CASE("GPT-2 small at 1024 tokens in fp32 needs 72 MiB, as ggml's gpt-2 exam
 }
 
 TEST_CASE("GPT-2 small at 1000 tokens in bf16 needs 36,864,000 bytes") {
-    INFO("published figure in FACTS.md; see " << kStep1);
+    INFO("2 × layers × kv heads × head_dim × tokens × bytes, from the published shape; see " << kStep1);
     CHECK(formula(preset("gpt2"), 1000, 1, DType::bf16) == 36864000ULL);
 }
 
 TEST_CASE("GPT-3 175B at 2048 tokens in fp16 needs 9,663,676,416 bytes") {
-    INFO("published figure in FACTS.md (~9.7 GB); 96 layers, 96 heads of 128; see " << kStep1);
+    INFO("GPT-3 paper (Brown et al. 2020, Table 2.1): 96 layers, 96 heads of 128; ~9.7 GB; see " << kStep1);
     CHECK(formula(preset("gpt3-175b"), 2048, 1, DType::fp16) == 9663676416ULL);
 }
 
 TEST_CASE("Llama-2-7B at 4096 tokens in fp16 needs 2 GiB, Llama-2-70B only 1.25 GiB") {
-    INFO("figures from issue 5 / FACTS.md; 70B keeps 8 kv heads instead of 64; see " << kStep1);
+    INFO("Llama 2 config.json files: 70B keeps 8 kv heads instead of 64; see " << kStep1);
     CHECK(formula(preset("llama-2-7b"), 4096, 1, DType::fp16) == 2ULL * (1ULL << 30));
     CHECK(formula(preset("llama-2-70b"), 4096, 1, DType::fp16) == 5ULL * (1ULL << 30) / 4);
 }
@@ -100,7 +100,7 @@ TEST_CASE("batch and tokens scale the cache linearly, and bytes_per_token is one
 // --- Overflow: exact or a clear error, never a wrapped number -----------------------------
 
 TEST_CASE("a 1M-token, batch-512 request is computed exactly in 64 bits") {
-    // By hand: GPT-3 175B fp16 is 4,718,592 B per token (= 9,663,676,416 / 2048, FACTS.md);
+    // By hand: GPT-3 175B fp16 is 4,718,592 B per token (= 9,663,676,416 / 2048);
     // × 2^20 tokens × 2^9 sequences = 4,718,592 × 2^29 = 2,533,274,790,395,904 bytes (2.25 PiB).
     // In 32-bit arithmetic this would have wrapped many times.
     CHECK(formula(preset("gpt3-175b"), 1ULL << 20, 512, DType::fp16) == 2533274790395904ULL);
@@ -158,7 +158,7 @@ TEST_CASE("Mistral-7B's 4096-token sliding window caps its cache, other models a
 // --- Step 2 and 3: presets, parameter counts, weights ------------------------------------
 
 TEST_CASE("every preset's parameter count equals the model's published total") {
-    // Published totals: GPT-2 124M from FACTS.md; GPT-2 medium/large/xl as Keras Hub's gpt2_*_en
+    // Published totals: GPT-2 124M from Hugging Face's gpt2 model card; GPT-2 medium/large/xl as Keras Hub's gpt2_*_en
     // presets list them; Llama/Mistral as llama.cpp's GGUF metadata (general.parameter_count)
     // and the models' pages report them (the -hf safetensors of Llama-2-70B also store 5,120
     // rotary inv_freq buffer values, which are not parameters).

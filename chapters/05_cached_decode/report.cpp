@@ -48,7 +48,7 @@ void print_generation_json(const Generation& run, const KVCache& cache, const st
 // column: at cache length L that is L·2·n_layer·n_embd floats. Summed over a run: quadratic.
 void print_concat_comparison(const Generation& concat, const Generation& preallocated, const Gpt2Config& config) {
     const double per_token = 2.0 * config.n_layer * config.n_embd * sizeof(float);
-    double copied = 0;  // bytes make_room copied over the run (the prefill starts from nothing)
+    double copied = 0;  // bytes the concat layout copied over the run (the prefill starts from nothing)
     for (int i = 1; i < concat.new_tokens(); ++i) copied += (concat.step_context[i] - 1) * per_token;
     auto row = [](const char* name, const Generation& run, const std::string& copies) {
         const int decoded = std::max(1, run.new_tokens() - 1);

@@ -53,7 +53,7 @@ expect_error "measure a non-GPT-2 model" "cannot hold llama-2-7b" --preset llama
 expect_error "measure too large" "limited to 2 GiB" --preset gpt2-xl --batch 8 --measure
 expect_error "memory budget zero" "--memory-gib" --preset gpt2 --memory-gib 0
 
-# --- --json: one object, exact integers (published figures, FACTS.md) ---
+# --- --json: one object, exact integers (the models' published config.json shapes) ---
 expect_field "json gpt2 1024 fp32 is 72 MiB" kv_cache_bytes 75497472 --preset gpt2 --context 1024 --dtype fp32
 expect_field "json gpt2 bytes_per_token" bytes_per_token 73728 --preset gpt2 --context 1024 --dtype fp32
 expect_field "json gpt2 1000 bf16" kv_cache_bytes 36864000 --preset gpt2 --context 1000 --dtype bf16

@@ -4,7 +4,7 @@
     /usr/bin/python3 tests/tools/make_fixtures.py [OUT_DIR]      (default: data/fixtures)
 
 Each fixture is a folder with config.json + model.safetensors, written the way real exports
-are, including the quirks of the real openai-community/gpt2 file (see ../shared FACTS):
+are, including the quirks of the real openai-community/gpt2 model.safetensors on Hugging Face:
 
   tiny_gpt2        F32, "__metadata__": {"format": "pt"}, h.N.attn.bias mask buffers
                    [1, 1, P, P], no lm_head.weight (tied to wte), data segment NOT aligned
