@@ -22,9 +22,24 @@ bool directory_exists(const std::string& path) {
     return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
 }
 
+namespace {
+
+bool holds_model(const std::string& dir) {
+    return file_exists(dir + "/config.json") && file_exists(dir + "/model.safetensors");
+}
+
+}  // namespace
+
+std::string mini_model_dir() { return project_root() + "/data/mini"; }
+
 std::string default_model_arg() {
-    const std::string dir = project_root() + "/data/gpt2";
-    if (file_exists(dir + "/config.json") && file_exists(dir + "/model.safetensors")) return dir;
+    if (holds_model(project_root() + "/data/gpt2")) return project_root() + "/data/gpt2";
+    if (holds_model(mini_model_dir())) return "mini";
+    return "random";
+}
+
+std::string default_benchmark_model_arg() {
+    if (holds_model(project_root() + "/data/gpt2")) return project_root() + "/data/gpt2";
     return "random";
 }
 

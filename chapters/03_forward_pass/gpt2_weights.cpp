@@ -270,6 +270,11 @@ std::uint64_t Gpt2Weights::bytes() const {
 
 Gpt2Weights load_gpt2(const std::string& model_arg) {
     if (model_arg == "random") return random_gpt2(gpt2_small_config());
+    if (model_arg == "mini") {  // the small model trained here, shipped in data/mini
+        Gpt2Weights w = load_checkpoint(resolve_model_path(mini_model_dir()));
+        w.source = "mini";
+        return w;
+    }
     return load_checkpoint(resolve_model_path(model_arg));
 }
 
@@ -318,6 +323,12 @@ Gpt2Weights random_gpt2(const Gpt2Config& config, std::uint64_t seed) {
     w.source = "random (seed " + std::to_string(seed) + ")";
     w.is_random = true;
     return w;
+}
+
+std::string mini_model_notice() {
+    return "note: using the small model trained here (data/mini: GPT-2's architecture, 4 layers, 7.3M "
+           "parameters, trained on State of the Union addresses): its text reads, but it is not GPT-2; "
+           "run `make gpt2` for the real model.";
 }
 
 std::string random_model_notice() {

@@ -34,7 +34,7 @@ struct Gpt2Weights {
     std::vector<LayerWeights> layers;   // n_layer of them
     arma::fvec ln_f_weight, ln_f_bias;  // (n_embd)
     arma::fmat lm_head;                 // (n_embd, vocab), empty when tied to wte (GPT-2's case)
-    std::string source;                 // the file it came from, or "random (seed N)"
+    std::string source;                 // the file it came from, "mini", or "random (seed N)"
     bool is_random = false;
 
     // The output projection: logits = output_embedding()ᵀ · x.
@@ -53,13 +53,16 @@ struct Gpt2Weights {
 // config.json, blocks beyond n_layer, a name present with and without the prefix, and NaN or
 // Inf in any weight (they would turn every logit into NaN). Peak memory ≈ the weights + a few
 // MB: each tensor is read straight into its matrix, F16/BF16 through a 128 KB buffer.
+// model_arg: a folder or file as above, "mini" (data/mini, the small model trained here) or
+// "random" (GPT-2 124M's shapes, random weights).
 Gpt2Weights load_gpt2(const std::string& model_arg);
 // GPT-2's shapes with deterministic pseudo-random weights (fixed seed, GPT-2's init scale):
 // uniform with std 0.02 (attn/mlp c_proj: 0.02/√(2·n_layer)), LayerNorm weights 1, biases 0.
 // Each element comes from a counter-based generator (SplitMix64 of seed, tensor, index; see
 // tests/reference/README.md), so it is fast, split over threads, and numpy can regenerate it.
 Gpt2Weights random_gpt2(const Gpt2Config& config, std::uint64_t seed = 1234);
-// The plain notice every program prints when the random model is in use.
+// The plain notices every program prints when the random model, or the small trained one, is in use.
 std::string random_model_notice();
+std::string mini_model_notice();
 
 }  // namespace gpt2

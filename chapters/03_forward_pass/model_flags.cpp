@@ -13,8 +13,9 @@ namespace gpt2 {
 ModelFlags::ModelFlags() : model(default_model_arg()), vocab_dir(default_vocab_dir()) {}
 
 void add_model_flags(CliParser& cli, ModelFlags& flags) {
-    cli.option("-m,--model", flags.model, "PATH|random",
-               "model folder (config.json + model.safetensors), its .safetensors file, or 'random' "
+    cli.option("-m,--model", flags.model, "PATH|mini|random",
+               "model folder (config.json + model.safetensors), its .safetensors file, 'mini' (the small "
+               "model trained here, data/mini) or 'random' (GPT-2 124M's shapes, random weights) "
                "(default: " + flags.model + ")");
     cli.option("-p,--prompt", flags.prompt, "TEXT", "the prompt (default: \"" + flags.prompt + "\")");
     cli.option("--prompt-ids", flags.prompt_ids, "IDS", "the prompt as token ids instead of text, e.g. \"15496 995\"");
@@ -69,9 +70,9 @@ std::vector<int> resolve_prompt(const ModelFlags& flags, const Gpt2Config& confi
 
 Gpt2Weights load_model(const ModelFlags& flags) {
     Gpt2Weights weights = load_gpt2(flags.model);
-    if (weights.is_random) {
+    if (weights.is_random || weights.source == "mini") {
         std::fflush(stdout);
-        std::fprintf(stderr, "%s\n", random_model_notice().c_str());
+        std::fprintf(stderr, "%s\n", (weights.is_random ? random_model_notice() : mini_model_notice()).c_str());
     }
     return weights;
 }

@@ -24,7 +24,7 @@ namespace gpt2 {
 class Tokenizer;
 
 struct ModelFlags {
-    std::string model;        // -m/--model PATH|random  (default: default_model_arg())
+    std::string model;        // -m/--model PATH|mini|random  (default: default_model_arg())
     std::string prompt;       // -p/--prompt TEXT        (the chapter sets its sample prompt)
     std::string prompt_ids;   // --prompt-ids "15496 995" (ids instead of text)
     int threads = 0;          // -t/--threads N          (0: OpenBLAS's own default)

@@ -258,7 +258,8 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
                     {"plot", plotted ? Json(shown_path(plot_path)) : Json(nullptr)}});
         return 0;
     }
-    std::printf("\nnaive vs cached decoding, %d-token prompt, greedy, %s threads\n", P,
+    std::printf("\nnaive vs cached decoding of %s, %d-token prompt, greedy, %s threads\n",
+                weights.is_random ? "GPT-2 124M's shapes (random weights)" : shown_path(weights.source).c_str(), P,
                 std::to_string(blas_threads()).c_str());
     std::printf("%s", format_table({"new tokens", "naive s", "cached s", "concat s", "speedup", "predicted",
                                     "vs predicted", "cached % of ceiling"},

@@ -21,6 +21,7 @@
 #include "04_naive_decode/generate.hpp"           // generate_naive (chapter 04), for --verify
 #include "04_naive_decode/generation_report.hpp"  // TokenPrinter, prompt and tokenizer loading (chapter 04)
 #include "common/errors.hpp"
+#include "common/paths.hpp"
 #include "common/report.hpp"
 
 #include <algorithm>
@@ -62,6 +63,9 @@ bool parse_flags(int argc, char** argv, Flags& flags) {
         "  ./chapter05 --bench --bench-tokens \"16 64 256\"      (make bench runs the default sweep)");
     if (!cli.parse(argc, argv)) return false;
     apply_model_flags(cli, flags.model);
+    // --bench measures GPT-2 124M's cost: without --model it times data/gpt2 or the random
+    // 124M-shaped model, never the small trained one (its point is text, not cost).
+    if (flags.bench && !cli.given("--model")) flags.model.model = default_benchmark_model_arg();
     // --cache concat is a value, not a flag, so this rule is checked after parsing.
     if ((flags.verify || flags.bench) && flags.cache == "concat")
         throw UserError("--verify, --bench and --cache concat are separate runs; give one of them");
