@@ -172,4 +172,17 @@ TEST_CASE("the model's strided attention equals split, attend, merge, with and w
     CHECK(max_abs_diff(out, expected.col(6)) < 1e-5f);
 }
 
+TEST_CASE("head_habits averages the weight on the previous and on the first token over queries 1..T-1") {
+    // By hand, 3 tokens; columns are queries, rows keys (each column sums to 1, causal):
+    //   query 1 gives 0.25 to key 0 and 0.75 to key 1; query 2 gives 0.5, 0.1, 0.4.
+    //   previous token: (w(0,1) + w(1,2)) / 2 = (0.25 + 0.1) / 2 = 0.175
+    //   first token:    (w(0,1) + w(0,2)) / 2 = (0.25 + 0.5) / 2 = 0.375
+    const arma::fmat w = {{1, 0.25f, 0.5f}, {0, 0.75f, 0.1f}, {0, 0, 0.4f}};
+    const gpt2::HeadHabits h = gpt2::head_habits(w);
+    INFO("see chapters/02_attention/README.md, step 9: which key is 'the previous token' of query q?");
+    CHECK(h.previous_token == doctest::Approx(0.175));
+    CHECK(h.first_token == doctest::Approx(0.375));
+    CHECK(gpt2::head_habits(arma::fmat(1, 1, arma::fill::ones)).previous_token == 0.0f);  // one token: nothing before it
+}
+
 }  // TEST_SUITE

@@ -150,4 +150,19 @@ void causal_attention_heads(const arma::fmat& Q, int n_embd, int n_head, int fir
 }
 // [/listing]
 
+// [listing:ch02_head_habits]
+HeadHabits head_habits(const arma::fmat& weights) {  // (T keys, T queries)
+    HeadHabits habits;
+    const arma::uword T = weights.n_cols;
+    if (T < 2) return habits;
+    for (arma::uword q = 1; q < T; ++q) {
+        habits.previous_token += weights(q - 1, q);  // key q−1: the token just before query q
+        habits.first_token += weights(0, q);         // key 0: the first token
+    }
+    habits.previous_token /= static_cast<float>(T - 1);
+    habits.first_token /= static_cast<float>(T - 1);
+    return habits;
+}
+// [/listing]
+
 }  // namespace gpt2

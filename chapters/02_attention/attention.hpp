@@ -43,6 +43,19 @@ arma::fmat merge_heads(const arma::fcube& heads);
 arma::fmat multi_head_attention(const arma::fmat& Q, const arma::fmat& K, const arma::fmat& V, int n_head,
                                 int first_position);
 
+// --- what trained heads do ---
+
+// Where one head's attention goes, averaged over the queries that have an earlier token
+// (queries 1 … T−1): the weight on the token just before, and on the first token. Trained
+// models grow "previous-token heads" (previous_token near 1) and pour spare attention onto
+// the first token, an "attention sink" (Xiao et al. 2023, "Efficient Streaming Language
+// Models with Attention Sinks").
+struct HeadHabits {
+    float previous_token = 0;
+    float first_token = 0;
+};
+HeadHabits head_habits(const arma::fmat& weights);  // weights: (T keys, T queries), T ≥ 2
+
 // --- the model's version: the same computation on its buffers, without copies ---
 //
 // Q: its rows [0, n_embd) hold the queries, (n_embd, T) — so the model's qkv matrix

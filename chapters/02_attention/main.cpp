@@ -18,6 +18,7 @@
 #include "common/report.hpp"
 #include "01_tokenizer/tokenizer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -155,21 +156,28 @@ int real_model(const gpt2::ModelFlags& flags, int layer, int head, const std::st
     for (int id : ids)
         labels.push_back(tokenizer && id < tokenizer->vocab_size() ? tokenizer->decode({id}) : "<" + std::to_string(id) + ">");
 
-    // Run the model, keeping layer L's q, k, v and its attention output (the trace of chapter 03).
-    const std::string qkv_stage = "h" + std::to_string(layer) + ".attn.qkv";
+    // Run the model, keeping every layer's q, k, v and layer L's attention output (the trace
+    // of chapter 03).
     const std::string heads_stage = "h" + std::to_string(layer) + ".attn.heads";
-    arma::fmat qkv, model_heads;  // (3·n_embd, T), (n_embd, T)
+    std::vector<arma::fmat> qkv(c.n_layer);  // each (3·n_embd, T)
+    arma::fmat model_heads;                  // (n_embd, T)
     gpt2::TraceFn keep = [&](const std::string& stage, const arma::fmat& value) {
-        if (stage == qkv_stage) qkv = value;
+        for (int l = 0; l < c.n_layer; ++l)
+            if (stage == "h" + std::to_string(l) + ".attn.qkv") qkv[l] = value;
         if (stage == heads_stage) model_heads = value;
     };
     gpt2::forward(weights, ids, &keep);
 
-    // This chapter's functions on that head's rows: the same weights the model used.
-    const int d = c.head_dim(), n = c.n_embd, r = head * d;
-    const arma::fmat Q = qkv.rows(r, r + d - 1), K = qkv.rows(n + r, n + r + d - 1), V = qkv.rows(2 * n + r, 2 * n + r + d - 1);
+    // This chapter's functions on one head's rows: the same weights the model used.
+    const int d = c.head_dim(), n = c.n_embd;
+    auto head_weights = [&](int l, int h, arma::fmat* out) {  // fills (T keys, T queries); returns the output
+        const int r = h * d;
+        return gpt2::attend(qkv[l].rows(r, r + d - 1), qkv[l].rows(n + r, n + r + d - 1),
+                            qkv[l].rows(2 * n + r, 2 * n + r + d - 1), 0, out);
+    };
     arma::fmat w;  // (T keys, T queries)
-    const arma::fmat head_out = gpt2::attend(Q, K, V, 0, &w);
+    const arma::fmat head_out = head_weights(layer, head, &w);
+    const int r = head * d;
     const float agreement = arma::abs(head_out - model_heads.rows(r, r + d - 1)).max();
 
     const std::string dir = out_dir.empty() ? gpt2::default_output_dir() : out_dir;
@@ -186,7 +194,28 @@ int real_model(const gpt2::ModelFlags& flags, int layer, int head, const std::st
                                                {"tokens", std::to_string(ids.size())}},
                                               picture);
 
+    // --- 9. What trained heads do: look at the previous token, or rest on the first ---
+    struct Habit {
+        int layer, head;
+        gpt2::HeadHabits habits;
+    };
+    std::vector<Habit> habits;
+    if (ids.size() >= 2)
+        for (int l = 0; l < c.n_layer; ++l)
+            for (int h = 0; h < c.n_head; ++h) {
+                arma::fmat weights_lh;
+                head_weights(l, h, &weights_lh);
+                habits.push_back({l, h, gpt2::head_habits(weights_lh)});
+            }
+    std::vector<Habit> by_previous = habits;
+    std::sort(by_previous.begin(), by_previous.end(),
+              [](const Habit& a, const Habit& b) { return a.habits.previous_token > b.habits.previous_token; });
+
     if (flags.json) {
+        gpt2::Json heads = gpt2::Json::array();  // every head, strongest previous-token head first
+        for (const Habit& h : by_previous)
+            heads.push_back({{"layer", h.layer}, {"head", h.head}, {"previous_token", h.habits.previous_token},
+                             {"first_token", h.habits.first_token}});
         gpt2::Json rows = gpt2::Json::array();  // one row per query, one number per key
         for (arma::uword q = 0; q < w.n_cols; ++q) rows.push_back(std::vector<float>(w.colptr(q), w.colptr(q) + w.n_rows));
         gpt2::print_json({{"model", weights.source},
@@ -196,7 +225,8 @@ int real_model(const gpt2::ModelFlags& flags, int layer, int head, const std::st
                           {"tokens", labels},
                           {"weights", rows},
                           {"max_difference_from_model", agreement},
-                          {"heatmap", drawn ? gpt2::Json(gpt2::shown_path(path)) : gpt2::Json(nullptr)}});
+                          {"heatmap", drawn ? gpt2::Json(gpt2::shown_path(path)) : gpt2::Json(nullptr)},
+                          {"heads", heads}});
         return 0;
     }
     std::printf("model: %s — layer %d of %d, head %d of %d (head_dim %d)\n", gpt2::shown_path(weights.source).c_str(), layer, c.n_layer,
@@ -209,6 +239,24 @@ int real_model(const gpt2::ModelFlags& flags, int layer, int head, const std::st
                 "model's own attention output = %g\n", agreement);
     if (drawn) std::printf("heatmap: %s (its numbers: %s)\n", gpt2::shown_path(path).c_str(),
                            gpt2::shown_path(csv_path).c_str());
+    if (habits.empty()) return 0;
+    std::vector<std::vector<std::string>> rows;
+    for (std::size_t i = 0; i < by_previous.size() && i < 5; ++i)
+        rows.push_back({gpt2::format("layer %d head %d", by_previous[i].layer, by_previous[i].head),
+                        gpt2::format("%.2f", by_previous[i].habits.previous_token),
+                        gpt2::format("%.2f", by_previous[i].habits.first_token)});
+    std::printf("\nwhere each head's attention goes, averaged over the %zu queries after the first\n"
+                "(a previous-token head puts most of it on the token just before; the first token is where\n"
+                "trained heads rest attention they do not need, an \"attention sink\"):\n%s",
+                ids.size() - 1, gpt2::format_table({"strongest previous-token heads", "previous token", "first token"}, rows).c_str());
+    float first_sum = 0;
+    for (const Habit& h : habits) first_sum += h.habits.first_token;
+    std::printf("mean weight on the first token over all %zu heads: %.2f (uniform attention would give %.2f)\n",
+                habits.size(), first_sum / habits.size(), [&] {
+                    double u = 0;  // query q spreads 1/(q+1) on each of its keys
+                    for (std::size_t q = 1; q < ids.size(); ++q) u += 1.0 / (q + 1);
+                    return u / (ids.size() - 1);
+                }());
     return 0;
 }
 
