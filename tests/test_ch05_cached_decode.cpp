@@ -14,12 +14,14 @@
 #include "common/errors.hpp"
 #include "03_forward_pass/forward.hpp"
 #include "05_cached_decode/kv_cache.hpp"
+#include "common/files.hpp"
 #include "common/paths.hpp"
 #include "decode_references.hpp"
 #include "tiny_model.hpp"
 #include "05_cached_decode/cached_decode.hpp"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <string>
@@ -288,6 +290,29 @@ TEST_CASE("the machine's rates are measured at every width asked for, each a rea
     CHECK(rates.softmax_s > 0);
     CHECK(rates.layer_norm_s > 0);
     CHECK(predict_naive_step_s(w.config, 4, rates) > 0);
+}
+
+TEST_CASE("on the small trained model, naive and cached greedy decoding both give numpy's continuation") {
+    INFO(kStep);
+    if (!file_exists(mini_model_dir() + "/model.safetensors")) {
+        MESSAGE("skipped: data/mini/model.safetensors is missing (train it: /usr/bin/python3 data/mini/train.py)");
+        return;
+    }
+    // tests/reference/mini.json: tests/tools/reference_gpt2.py's float64 greedy continuation
+    // (it recomputes everything each step), with its smallest top-2 margin.
+    const std::string path = project_root() + "/tests/reference/mini.json";
+    const nlohmann::json ref = nlohmann::json::parse(read_file_bytes(path, 64u << 20, "run make fixtures"));
+    const Gpt2Weights w = load_gpt2("mini");
+    const std::vector<int> prompt = ref["greedy"]["prompt_ids"].get<std::vector<int>>();
+    const std::vector<int> expected = ref["greedy"]["new_ids"].get<std::vector<int>>();
+    GenerationOptions options = options_for(static_cast<int>(expected.size()), 0.0, 0, 1.0, 1);
+    options.stop_at_end_of_text = false;
+    const Generation naive = generate_naive(w, prompt, options);
+    KVCache cache(w.config);
+    const Generation cached = generate_cached(w, prompt, options, cache);
+    CHECK(naive.generated_ids == expected);
+    CHECK(cached.generated_ids == expected);
+    check_same_generation(naive, cached, 1e-4f);
 }
 
 }  // TEST_SUITE

@@ -325,13 +325,56 @@ def random_reference(label, cfg, seed, prompt, out_dir):
     print(f"wrote {os.path.relpath(path, ROOT)} ({os.path.getsize(path):,} bytes)")
 
 
+def mini_reference(out_dir):
+    """data/mini, the small model trained here: its logits on a State of the Union sentence and
+    a greedy continuation, so the C++ can be checked on trained (not random) weights."""
+    folder = os.path.join(ROOT, "data", "mini")
+    if not os.path.exists(os.path.join(folder, "model.safetensors")):
+        print("skipped data/mini (not trained yet: /usr/bin/python3 data/mini/train.py)")
+        return
+    cfg, p = load_model(folder)
+    # "Fellow-Citizens of the Senate and of the House of Representatives: I am happy to"
+    # (chapter 01's ids; the tokenizer has its own tests)
+    prompt = [37, 5037, 12, 34, 34100, 286, 262, 3845, 290, 286, 262, 2097, 286, 17132, 25, 314, 716, 3772, 284]
+    logits = forward(cfg, p, prompt)
+    ids, step_top, margin = list(prompt), [], float("inf")
+    for _ in range(24):  # greedy, recomputing everything each step (the naive way, in float64)
+        last = forward(cfg, p, ids)[-1]
+        order = np.argsort(-last, kind="stable")
+        margin = min(margin, float(last[order[0]] - last[order[1]]))
+        step_top.append(top(last))
+        ids.append(int(order[0]))
+    ref = {
+        "what": "GPT-2 logits for data/mini (the small model trained here), from tests/tools/reference_gpt2.py "
+                "(independent numpy implementation, float64 math on the stored F16 weights)",
+        "model_sha256": sha256(os.path.join(folder, "model.safetensors")),
+        "config": {k: cfg[k] for k in ["n_layer", "n_head", "n_embd", "n_positions", "vocab_size",
+                                       "layer_norm_epsilon"]},
+        "tolerance": 2e-4,
+        "prompt_ids": prompt,
+        "top_logits": [top(row) for row in logits],
+        "last_logits": rounded(logits[-1], 7),
+        "greedy": {"prompt_ids": prompt, "new_ids": ids[len(prompt):], "min_top2_margin": round(margin, 6),
+                   "step_top_logits": step_top},
+    }
+    path = os.path.join(out_dir, "mini.json")
+    with open(path, "w") as f:
+        json.dump(ref, f, separators=(",", ":"))
+        f.write("\n")
+    print(f"wrote {os.path.relpath(path, ROOT)} ({os.path.getsize(path):,} bytes); greedy margin {margin:.3g}")
+
+
 def main():
     out_dir = os.path.join(ROOT, "tests", "reference")
     os.makedirs(out_dir, exist_ok=True)
+    if "--mini-only" in sys.argv:  # after training the small model: only its reference
+        mini_reference(out_dir)
+        return
     for name in FIXTURES:
         fixture_reference(name, out_dir)
     tiny = {"n_layer": 2, "n_head": 4, "n_embd": 32, "n_positions": 64, "vocab_size": 384}
     random_reference("tiny", tiny, 7, [5, 17, 300, 2, 99], out_dir)
+    mini_reference(out_dir)
     if "--tiny-only" not in sys.argv:
         small = {"n_layer": 12, "n_head": 12, "n_embd": 768, "n_positions": 1024, "vocab_size": 50257}
         # "Hello, my dog is cute and" and two more GPT-2 ids: any 8 ids < 50257 would do.
