@@ -28,6 +28,7 @@
 namespace {
 
 using gpt2::ch02::heatmap_csv;
+using gpt2::ch02::print_head_habits;
 using gpt2::ch02::print_by_query;
 using gpt2::ch02::print_by_token;
 using gpt2::ch02::verdict;
@@ -195,10 +196,7 @@ int real_model(const gpt2::ModelFlags& flags, int layer, int head, const std::st
                                               picture);
 
     // --- 9. What trained heads do: look at the previous token, or rest on the first ---
-    struct Habit {
-        int layer, head;
-        gpt2::HeadHabits habits;
-    };
+    using Habit = gpt2::ch02::LayerHeadHabits;
     std::vector<Habit> habits;
     if (ids.size() >= 2)
         for (int l = 0; l < c.n_layer; ++l)
@@ -239,24 +237,7 @@ int real_model(const gpt2::ModelFlags& flags, int layer, int head, const std::st
                 "model's own attention output = %g\n", agreement);
     if (drawn) std::printf("heatmap: %s (its numbers: %s)\n", gpt2::shown_path(path).c_str(),
                            gpt2::shown_path(csv_path).c_str());
-    if (habits.empty()) return 0;
-    std::vector<std::vector<std::string>> rows;
-    for (std::size_t i = 0; i < by_previous.size() && i < 5; ++i)
-        rows.push_back({gpt2::format("layer %d head %d", by_previous[i].layer, by_previous[i].head),
-                        gpt2::format("%.2f", by_previous[i].habits.previous_token),
-                        gpt2::format("%.2f", by_previous[i].habits.first_token)});
-    std::printf("\nwhere each head's attention goes, averaged over the %zu queries after the first\n"
-                "(a previous-token head puts most of it on the token just before; the first token is where\n"
-                "trained heads rest attention they do not need, an \"attention sink\"):\n%s",
-                ids.size() - 1, gpt2::format_table({"strongest previous-token heads", "previous token", "first token"}, rows).c_str());
-    float first_sum = 0;
-    for (const Habit& h : habits) first_sum += h.habits.first_token;
-    std::printf("mean weight on the first token over all %zu heads: %.2f (uniform attention would give %.2f)\n",
-                habits.size(), first_sum / habits.size(), [&] {
-                    double u = 0;  // query q spreads 1/(q+1) on each of its keys
-                    for (std::size_t q = 1; q < ids.size(); ++q) u += 1.0 / (q + 1);
-                    return u / (ids.size() - 1);
-                }());
+    print_head_habits(by_previous, ids.size());
     return 0;
 }
 

@@ -71,4 +71,22 @@ std::string heatmap_csv(const arma::fmat& weights, const std::vector<std::string
     return csv;
 }
 
+void print_head_habits(const std::vector<LayerHeadHabits>& by_previous, std::size_t tokens) {
+    if (by_previous.empty()) return;
+    std::vector<std::vector<std::string>> rows;
+    for (std::size_t i = 0; i < by_previous.size() && i < 5; ++i)
+        rows.push_back({format("layer %d head %d", by_previous[i].layer, by_previous[i].head),
+                        format("%.2f", by_previous[i].habits.previous_token),
+                        format("%.2f", by_previous[i].habits.first_token)});
+    std::printf("\nwhere each head's attention goes, averaged over the %zu queries after the first\n"
+                "(a previous-token head puts most of it on the token just before; the first token is where\n"
+                "trained heads rest attention they do not need, an \"attention sink\"):\n%s",
+                tokens - 1, format_table({"strongest previous-token heads", "previous token", "first token"}, rows).c_str());
+    double first_sum = 0, uniform = 0;
+    for (const LayerHeadHabits& h : by_previous) first_sum += h.habits.first_token;
+    for (std::size_t q = 1; q < tokens; ++q) uniform += 1.0 / (q + 1);  // query q spreads 1/(q+1) per key
+    std::printf("mean weight on the first token over all %zu heads: %.2f (uniform attention would give %.2f)\n",
+                by_previous.size(), first_sum / by_previous.size(), uniform / (tokens - 1));
+}
+
 }  // namespace gpt2::ch02
