@@ -168,6 +168,9 @@ TEST_CASE("every preset's parameter count equals the model's published total") {
         {"gpt2-xl", 1557611200ULL},      {"llama-2-7b", 6738415616ULL},   {"llama-2-13b", 13015864320ULL},
         {"llama-2-70b", 68976648192ULL}, {"llama-3-8b", 8030261248ULL},   {"llama-3-70b", 70553706496ULL},
         {"mistral-7b", 7241732096ULL},
+        // the small model trained here: PyTorch's sum of numel() over data/mini/train.py's
+        // module (train.py prints it when it starts)
+        {"mini", 7259008ULL},
     };
     for (const Published& p : published) {
         INFO(p.name << ": see README step 3 (what the weights are made of)");

@@ -179,6 +179,7 @@ const std::vector<ModelSpec>& model_presets() {
         gpt2_family("gpt2-medium",    24,    16,    1024,  1024, 50257, "openai-community/gpt2-medium config.json"),
         gpt2_family("gpt2-large",     36,    20,    1280,  1024, 50257, "openai-community/gpt2-large config.json"),
         gpt2_family("gpt2-xl",        48,    25,    1600,  1024, 50257, "openai-community/gpt2-xl config.json"),
+        gpt2_family("mini",           4,     4,     128,   256,  50257, "data/mini/config.json (trained here)"),
         gpt2_family("gpt3-175b",      96,    96,    12288, 2048, 50257,
                     "Brown et al. 2020 (arXiv 2005.14165) Table 2.1; GPT-2 architecture and vocabulary"),
         //             name           layers heads kv  hidden intermediate vocab   ctx    window
