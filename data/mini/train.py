@@ -2,7 +2,7 @@
 """Trains the small GPT-2 ("mini") the chapters run on when the real weights are not there.
 
     bash data/mini/build_corpus.sh                 # the corpus, tokenized by chapter 01
-    /usr/bin/python3 data/mini/train.py            # ~1 hour on 2 cores; resumable
+    /usr/bin/python3 data/mini/train.py            # ~35 min on 2 cores; resumable
     /usr/bin/python3 data/mini/train.py --steps 20 --out build/mini/smoke   # a quick try
 
 GPT-2's architecture exactly (pre-LN blocks, tanh GELU, learned positions, tied embeddings,
@@ -35,17 +35,18 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--corpus", default="build/mini", help="folder with train.ids and heldout.ids")
     p.add_argument("--out", default="data/mini", help="where config.json, model.safetensors, loss.csv go")
-    p.add_argument("--steps", type=int, default=600, help="optimizer steps")
-    p.add_argument("--batch", type=int, default=16, help="sequences per step")
-    p.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
-    p.add_argument("--warmup", type=int, default=40, help="steps of linear warm-up")
+    p.add_argument("--steps", type=int, default=1500, help="optimizer steps")
+    p.add_argument("--batch", type=int, default=8, help="sequences per step")
+    p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate")
+    p.add_argument("--warmup", type=int, default=60, help="steps of linear warm-up")
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--checkpoint-every", type=int, default=100)
     p.add_argument("--eval-every", type=int, default=50)
     p.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
-    p.add_argument("--bf16", action="store_true",
-                   help="matrix products in bfloat16 (torch.autocast; ~1.4x faster on CPUs with AVX-512 BF16)")
+    p.add_argument("--fp32", dest="bf16", action="store_false",
+                   help="matrix products in float32 (default: bfloat16 through torch.autocast, ~1.4x faster "
+                        "on CPUs with AVX-512 BF16; the weights and the optimizer stay float32)")
     return p.parse_args()
 
 
