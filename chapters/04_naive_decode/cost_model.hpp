@@ -53,7 +53,7 @@ StepCost naive_step_cost(const Gpt2Config& config, int tokens);
 // One new token at position context−1, attending over `context` cached tokens.
 StepCost cached_step_cost(const Gpt2Config& config, int context);
 // Bytes of every weight a decode step reads once: each layer's four matrices and biases,
-// the LayerNorms, and the output projection (V × d). ~497 MB for GPT-2 small.
+// the LayerNorms, and the output projection (V × d). 494.6 MB for GPT-2 small.
 double decode_weight_bytes(const Gpt2Config& config);
 
 struct MachineRates {

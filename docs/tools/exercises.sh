@@ -3,12 +3,12 @@
 #
 # A function body is an exercise when it is marked like this (docs/README.md):
 #     float layer_norm_one(...) {
-#         // [exercise:layer_norm] see chapters/03_forward_pass/README.md, step 2
+#         // [exercise:layer_norm] see chapters/03_forward_pass/README.md, step 3
 #         ... the reference body ...
 #         // [/exercise]
 #     }
 # Stubbing replaces the lines between the two markers with
-#         throw gpt2::ExerciseNotDone("layer_norm: see chapters/03_forward_pass/README.md, step 2");
+#         throw gpt2::ExerciseNotDone("layer_norm: see chapters/03_forward_pass/README.md, step 3");
 # which always compiles, whatever the function returns.
 #
 # Usage:
