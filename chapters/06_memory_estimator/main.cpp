@@ -18,10 +18,10 @@
 #include "06_memory_estimator/estimate.hpp"
 #include "06_memory_estimator/headline.hpp"
 #include "06_memory_estimator/memory_estimator.hpp"
+#include "06_memory_estimator/options.hpp"  // the flags
 #include "common/cli.hpp"
 #include "common/errors.hpp"
 #include "common/json_out.hpp"
-#include "common/paths.hpp"
 #include "common/report.hpp"
 #include "common/timing.hpp"
 
@@ -29,7 +29,6 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -39,14 +38,6 @@ using gpt2::UserError;
 using gpt2::ch06::Estimate;
 
 namespace {
-
-struct Options {
-    std::string preset, config_path, dtype_text = "fp16", requests_text, out_dir = gpt2::default_output_dir();
-    int layers = 0, heads = 0, kv_heads = 0, head_dim = 0, n_embd = 0, vocab_size = 50257, n_positions = 1024;
-    long long context = 0, batch = 1, block_size = 16;
-    double memory_gib = 0;
-    bool json = false, measure = false, force = false, no_plot = false;
-};
 
 // The requests of the paged-vs-contiguous comparison when --requests is not given.
 const std::vector<std::uint64_t> kExampleRequests = {17, 100, 250, 517, 900, 1000};
@@ -59,7 +50,7 @@ void estimate_formula(Estimate& e) {
 }
 
 // --- 2. Which model: a preset, a config.json or the shape from the flags ---
-ModelSpec choose_model(const Options& o, const gpt2::CliParser& cli) {
+ModelSpec choose_model(const gpt2::ch06::Options& o, const gpt2::CliParser& cli) {
     // A mix of sources never gets here: the parser's excludes rules (in body) refuse it.
     if (cli.given("--preset")) return gpt2::find_preset(o.preset);
     if (cli.given("--config")) return gpt2::load_model_config(o.config_path);
@@ -118,25 +109,10 @@ void estimate_attention_variants(Estimate& e) {
     }
 }
 
-std::vector<std::uint64_t> parse_requests(const std::string& text) {
-    std::vector<std::uint64_t> lengths;
-    std::stringstream stream(text);
-    std::string item;
-    while (std::getline(stream, item, ',')) {
-        if (lengths.size() >= 100000) throw UserError("--requests: at most 100,000 requests");
-        lengths.push_back(static_cast<std::uint64_t>(
-            gpt2::parse_integer(item, "--requests item " + std::to_string(lengths.size() + 1), 1, 1LL << 40)));
-    }
-    if (lengths.empty() || text.back() == ',')
-        throw UserError("--requests: expected lengths separated by commas, e.g. 100,900,2000, got '" +
-                        text.substr(0, 40) + "'");
-    return lengths;
-}
-
 // --- 5. Paged vs contiguous: what a server holds for requests of different lengths ---
 void estimate_paged(Estimate& e, const std::string& requests_text, std::uint64_t block_size) {
     e.built_in_requests = requests_text.empty();
-    e.requests = e.built_in_requests ? kExampleRequests : parse_requests(requests_text);
+    e.requests = e.built_in_requests ? kExampleRequests : gpt2::ch06::parse_requests(requests_text);
     e.slot_tokens = gpt2::cached_tokens(e.model, e.context);
     for (std::uint64_t& len : e.requests) {
         if (e.built_in_requests) {  // the built-in example must fit any model's slot
@@ -187,7 +163,7 @@ void measure_real_cache(Estimate& e) {
 }
 
 // The one-model report: steps 1, 3, 4, 5 and (with --measure) 6, computed once, then shown.
-int run_one_model(const Options& o, const gpt2::CliParser& cli, DType dtype) {
+int run_one_model(const gpt2::ch06::Options& o, const gpt2::CliParser& cli, DType dtype) {
     Estimate e;
     e.model = choose_model(o, cli);
     e.dtype = o.measure && !cli.given("--dtype") ? DType::fp32 : dtype;  // fp32: what the real cache stores
@@ -205,40 +181,9 @@ int run_one_model(const Options& o, const gpt2::CliParser& cli, DType dtype) {
 }
 
 int body(int argc, char** argv) {
-    Options o;
+    gpt2::ch06::Options o;
     gpt2::CliParser cli("chapter06", "Predict the KV cache's memory for any model; check it against a real one.");
-    cli.option("--preset", o.preset, "NAME", "a known model: " + gpt2::preset_names());
-    cli.option("--config", o.config_path, "PATH", "a Hugging Face config.json (GPT-2 or Llama/Mistral keys)");
-    cli.option("--layers", o.layers, "N", "custom model: transformer blocks", 1, 100000);
-    cli.option("--heads", o.heads, "N", "custom model: attention heads", 1, 100000);
-    cli.option("--kv-heads", o.kv_heads, "N", "custom model: key/value heads (default = --heads)", 1, 100000);
-    cli.option("--head-dim", o.head_dim, "N", "custom model: width of one head", 1, 1 << 20);
-    cli.option("--n-embd", o.n_embd, "N", "custom model: model width (head_dim = n_embd / heads)", 1, 1 << 24);
-    cli.option("--vocab-size", o.vocab_size, "N", "custom model: vocabulary (default 50257)", 1, 1 << 24);
-    cli.option("--n-positions", o.n_positions, "N", "custom model: context window (default 1024)", 1, 1 << 30);
-    cli.option("--context", o.context, "N", "tokens in the cache (default: the model's window)", 1, 1LL << 40);
-    cli.option("--batch", o.batch, "B", "sequences decoded together (default 1)", 1, 1LL << 40);
-    cli.option("--dtype", o.dtype_text, gpt2::dtype_names(), "number format (default fp16; fp32 with --measure)");
-    cli.option("--memory-gib", o.memory_gib, "G", "memory for weights + cache: longest context, largest batch",
-               0.0, 1e9, true);
-    cli.option("--requests", o.requests_text, "L1,L2,...", "request lengths for paged vs contiguous");
-    cli.option("--block-size", o.block_size, "N", "tokens per paged block (default 16)", 1, 1 << 20);
-    cli.flag("--measure", o.measure, "build the real KVCache (GPT-2 family, fp32) and compare");
-    cli.flag("--json", o.json, "print one JSON object instead of the report");
-    cli.option("--out-dir", o.out_dir, "DIR", "where the headline plot goes (default build/out)");
-    cli.flag("--force", o.force, "overwrite an output file this tutorial did not write");
-    cli.flag("--no-plot", o.no_plot, "headline table only, no plot");
-    cli.epilog("examples:\n  chapter06\n  chapter06 --preset llama-2-70b --context 4096\n"
-               "  chapter06 --preset gpt2 --context 1024 --measure\n"
-               "  chapter06 --preset mistral-7b --context 16384 --requests 100,900,2000 --memory-gib 24\n"
-               "sizes: MiB = 2^20 bytes, GiB = 2^30 bytes");
-    const std::string one_model_only = "choose one model: --preset NAME, --config PATH, or a custom shape "
-                                       "(--layers, --heads, --kv-heads, --head-dim/--n-embd), not a mix";
-    cli.excludes("--preset", "--config", one_model_only);
-    for (const char* shape : {"--layers", "--heads", "--kv-heads", "--head-dim", "--n-embd", "--vocab-size", "--n-positions"}) {
-        cli.excludes("--preset", shape, one_model_only);
-        cli.excludes("--config", shape, one_model_only);
-    }
+    gpt2::ch06::add_flags(cli, o);
     if (!cli.parse(argc, argv)) return 0;
     const DType dtype = gpt2::parse_dtype(o.dtype_text, "--dtype");
 
