@@ -14,28 +14,13 @@ namespace gpt2 {
 
 namespace {
 
-std::string shown(const std::string& text) {
-    // Quote what the user typed, cut short so an absurd value cannot flood the terminal.
-    // Control characters are escaped (\n, \x1b, ...) so the error stays one line.
-    std::string cut = text.size() > 40 ? text.substr(0, 40) + "..." : text;
-    std::string out = "'";
-    for (unsigned char c : cut) {
-        if (c == '\n') out += "\\n";
-        else if (c == '\t') out += "\\t";
-        else if (c < 0x20 || c == 0x7f) {
-            char hex[8];
-            std::snprintf(hex, sizeof hex, "\\x%02x", c);
-            out += hex;
-        } else out += static_cast<char>(c);
-    }
-    return out + "'";
-}
-
-// CLI11's own wording may carry what the user typed: escaped so the error stays one line.
+// Control characters escaped (\n, \t, \x1b, ...), so an error that quotes what the user
+// typed — or CLI11's own wording of it — stays one line.
 std::string one_line(const std::string& text) {
     std::string out;
     for (unsigned char c : text) {
         if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
         else if (c < 0x20 || c == 0x7f) {
             char hex[8];
             std::snprintf(hex, sizeof hex, "\\x%02x", c);
@@ -45,17 +30,29 @@ std::string one_line(const std::string& text) {
     return out;
 }
 
+// What the user typed, quoted and cut short so an absurd value cannot flood the terminal.
+std::string shown(const std::string& text) {
+    return "'" + one_line(text.size() > 40 ? text.substr(0, 40) + "..." : text) + "'";
+}
+
 std::string format_real(double x) {
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, "%g", x);
     return buffer;
 }
 
+// "-n,--max-new-tokens" → {"-n", "--max-new-tokens"}
+std::vector<std::string> split_names(const std::string& names) {
+    std::vector<std::string> out;
+    std::stringstream stream(names);
+    for (std::string name; std::getline(stream, name, ',');) out.push_back(name);
+    return out;
+}
+
 // The name an error message uses for an option: its long name if it has one ("--seed").
 std::string long_name(const std::string& names) {
-    std::string best, name;
-    std::stringstream stream(names);
-    while (std::getline(stream, name, ','))
+    std::string best;
+    for (const std::string& name : split_names(names))
         if (name.size() > best.size()) best = name;
     return best;
 }
@@ -144,9 +141,7 @@ CliParser::~CliParser() = default;
 // for some types); the last occurrence of a repeated flag wins.
 void CliParser::flag(const std::string& names, bool& target, const std::string& help) {
     app_->add_flag_callback(names, [&target] { target = true; }, help);
-    std::stringstream stream(names);
-    std::string name;
-    while (std::getline(stream, name, ',')) flag_names_.insert(name);
+    for (const std::string& name : split_names(names)) flag_names_.insert(name);
 }
 
 void CliParser::option(const std::string& names, std::string& target, const std::string& metavar,

@@ -197,15 +197,14 @@ int real_model(const gpt2::ModelFlags& flags, int layer, int head, const std::st
 
     // --- 9. What trained heads do: look at the previous token, or rest on the first ---
     using Habit = gpt2::ch02::LayerHeadHabits;
-    std::vector<Habit> habits;
+    std::vector<Habit> by_previous;  // every head, then sorted: strongest previous-token head first
     if (ids.size() >= 2)
         for (int l = 0; l < c.n_layer; ++l)
             for (int h = 0; h < c.n_head; ++h) {
                 arma::fmat weights_lh;
                 head_weights(l, h, &weights_lh);
-                habits.push_back({l, h, gpt2::head_habits(weights_lh)});
+                by_previous.push_back({l, h, gpt2::head_habits(weights_lh)});
             }
-    std::vector<Habit> by_previous = habits;
     std::sort(by_previous.begin(), by_previous.end(),
               [](const Habit& a, const Habit& b) { return a.habits.previous_token > b.habits.previous_token; });
 
