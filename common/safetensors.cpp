@@ -307,11 +307,14 @@ void SafetensorsFile::parse_header(const std::string& header) {
         tensors_.push_back(std::move(info));
     }
 
-    // Byte ranges must not overlap (two tensors sharing bytes is a corrupt or hostile file).
-    // Gaps between tensors are tolerated: they cannot make a read go wrong.
+    // The tensors must cover the data segment exactly, as the format's specification requires
+    // ("the byte buffer needs to be entirely indexed, and cannot contain holes"): no two tensors
+    // share bytes (a corrupt or hostile file), and no bytes belong to none (a file written
+    // wrongly, or one hiding something).
     std::sort(tensors_.begin(), tensors_.end(), [](const TensorInfo& a, const TensorInfo& b) {
         return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
     });
+    // Overlaps first (the graver fault), then holes, so each file gets the message for its fault.
     const TensorInfo* previous = nullptr;
     for (const TensorInfo& t : tensors_) {
         if (t.begin == t.end) continue;  // empty tensors own no bytes
@@ -322,6 +325,19 @@ void SafetensorsFile::parse_header(const std::string& header) {
                             std::to_string(t.end) + ") overlap in the data segment; " + kRedownload);
         previous = &t;
     }
+    std::uint64_t covered = 0;  // the data segment's bytes [0, covered) belong to tensors so far
+    for (const TensorInfo& t : tensors_) {
+        if (t.begin == t.end) continue;
+        if (t.begin > covered)
+            throw UserError(where + ": bytes [" + std::to_string(covered) + ", " + std::to_string(t.begin) +
+                            ") of the data segment, before " + display_name(t.name) +
+                            ", belong to no tensor (the format allows no holes); " + kRedownload);
+        covered = t.end;
+    }
+    if (covered != data_size)
+        throw UserError(where + ": the data segment's last " + with_commas(data_size - covered) +
+                        " bytes belong to no tensor (the format allows no holes; " + with_commas(file_size_) +
+                        "-byte file); " + kRedownload);
     for (std::size_t i = 0; i < tensors_.size(); ++i) index_[tensors_[i].name] = i;
 }
 

@@ -104,6 +104,29 @@ struct Checkpoint {
         return out + header_text;
     }
     std::string bytes() const { return with_length(header.dump()) + data; }
+
+    // Removes a tensor and its bytes, moving later tensors down so the data stays contiguous
+    // (the format allows no holes, so a hand-edited file must keep that to test anything else).
+    void erase_tensor(const std::string& name) {
+        const std::uint64_t begin = header[name]["data_offsets"][0], end = header[name]["data_offsets"][1];
+        header.erase(name);
+        data.erase(begin, end - begin);
+        for (auto& [key, tensor] : header.items()) {
+            if (key == "__metadata__") continue;
+            for (int i = 0; i < 2; ++i) {
+                const std::uint64_t offset = tensor["data_offsets"][i];
+                if (offset >= end) tensor["data_offsets"][i] = offset - (end - begin);
+            }
+        }
+    }
+    // Moves every tensor `gap` bytes up, leaving bytes at the start that belong to none.
+    void open_hole_at_start(std::uint64_t gap) {
+        data.insert(0, gap, '\0');
+        for (auto& [key, tensor] : header.items()) {
+            if (key == "__metadata__") continue;
+            for (int i = 0; i < 2; ++i) tensor["data_offsets"][i] = std::uint64_t(tensor["data_offsets"][i]) + gap;
+        }
+    }
 };
 
 // A model folder in `dir`: tiny_gpt2's config.json and the given safetensors bytes.
@@ -217,6 +240,15 @@ TEST_CASE("config.json is read with Hugging Face's keys") {
     const Gpt2Config old = gpt2::load_config_json(dir / "old.json");
     CHECK_MESSAGE(old.n_positions == 16, "old exports name the context window n_ctx");
     CHECK_MESSAGE(old.layer_norm_epsilon == doctest::Approx(1e-5), "missing epsilon: GPT-2's 1e-5");
+
+    // GPT-2's own values of the fields that change the math load as they are (null = the default).
+    write_file(dir / "explicit.json", R"({"n_layer": 1, "n_head": 2, "n_embd": 8, "n_positions": 16, "n_ctx": 16,
+        "vocab_size": 10, "activation_function": "gelu_new", "n_inner": null, "scale_attn_weights": true,
+        "scale_attn_by_inverse_layer_idx": false, "add_cross_attention": false, "tie_word_embeddings": true})");
+    CHECK(gpt2::load_config_json(dir / "explicit.json").n_embd == 8);
+    write_file(dir / "inner.json", R"({"n_layer": 1, "n_head": 2, "n_embd": 8, "n_positions": 16, "vocab_size": 10,
+        "n_inner": 32, "activation_function": "gelu_pytorch_tanh"})");
+    CHECK_MESSAGE(gpt2::load_config_json(dir / "inner.json").n_embd == 8, "n_inner = 4 * n_embd is GPT-2's MLP");
 }
 
 TEST_CASE("a bad config.json is refused with one line naming the file and the key") {
@@ -240,6 +272,15 @@ TEST_CASE("a bad config.json is refused with one line naming the file and the ke
         {"terabytes", R"({"n_layer": 1000, "n_head": 64, "n_embd": 65536, "n_positions": 64, "vocab_size": 9})", "parameters"},
         {"bad epsilon", "{" + good + R"(, "vocab_size": 9, "layer_norm_epsilon": -1})", "layer_norm_epsilon"},
         {"other model", "{" + good + R"(, "vocab_size": 9, "model_type": "llama"})", "GPT-2 checkpoints only"},
+        // Fields that change the math: what this code does not compute is refused, not ignored.
+        {"exact-erf GELU", "{" + good + R"(, "vocab_size": 9, "activation_function": "gelu"})", "\"activation_function\""},
+        {"ReLU", "{" + good + R"(, "vocab_size": 9, "activation_function": "relu"})", "tanh GELU"},
+        {"a narrower MLP", "{" + good + R"(, "vocab_size": 9, "n_inner": 64})", "4 · n_embd = 128"},
+        {"no 1/sqrt(d) scale", "{" + good + R"(, "vocab_size": 9, "scale_attn_weights": false})", "scale_attn_weights"},
+        {"layer-index scaling", "{" + good + R"(, "vocab_size": 9, "scale_attn_by_inverse_layer_idx": true})", "1/(layer + 1)"},
+        {"cross-attention", "{" + good + R"(, "vocab_size": 9, "add_cross_attention": true})", "cross-attention"},
+        {"tie_word_embeddings not a bool", "{" + good + R"(, "vocab_size": 9, "tie_word_embeddings": 0})", "true or false"},
+        {"n_ctx and n_positions disagree", "{" + good + R"(, "vocab_size": 9, "n_ctx": 32})", "n_ctx = 32 but n_positions = 64"},
     };
     for (const Case& c : cases) {
         const std::string path = dir / "config.json";
@@ -513,6 +554,10 @@ TEST_CASE("every malformed safetensors file is refused with a message naming the
          edit([&](Checkpoint& c) { c.header["ln_f.bias"]["data_offsets"] = c.header["ln_f.weight"]["data_offsets"]; }),
          "overlap"},
         {"truncated data", base_bytes.substr(0, base_bytes.size() - 100), "the data is truncated"},
+        // The specification: "the byte buffer needs to be entirely indexed, and cannot contain holes".
+        {"bytes that belong to no tensor", edit([](Checkpoint& c) { c.open_hole_at_start(16); }),
+         "bytes [0, 16) of the data segment"},
+        {"trailing bytes after the last tensor", base_bytes + std::string(12, '\0'), "last 12 bytes belong to no tensor"},
     };
     for (const Case& c : cases) {
         const std::string path = dir / "model.safetensors";
@@ -570,8 +615,10 @@ TEST_CASE("a model whose tensors do not fit GPT-2 or its config.json is refused"
     config_n_layer_1.replace(config_n_layer_1.find("\"n_layer\": 2"), 12, "\"n_layer\": 1");
     std::string config_wider = config;
     config_wider.replace(config_wider.find("\"n_embd\": 32"), 12, "\"n_embd\": 64");
+    std::string config_untied = config;
+    config_untied.replace(config_untied.find("\"n_layer\": 2"), 12, "\"tie_word_embeddings\": false, \"n_layer\": 2");
     const std::vector<Case> cases = {
-        {"required tensor missing", edit([](Checkpoint& c) { c.header.erase("h.1.mlp.c_fc.bias"); }), "",
+        {"required tensor missing", edit([](Checkpoint& c) { c.erase_tensor("h.1.mlp.c_fc.bias"); }), "",
          "'h.1.mlp.c_fc.bias' (or 'transformer.h.1.mlp.c_fc.bias') is missing"},
         {"shape disagrees with config.json", base.bytes(), config_wider, "needs [384, 64]"},
         {"more blocks than config.json says", base.bytes(), config_n_layer_1, "n_layer = 1"},
@@ -583,6 +630,7 @@ TEST_CASE("a model whose tensors do not fit GPT-2 or its config.json is refused"
          edit([](Checkpoint& c) { c.header["ln_f.bias"]["dtype"] = "I32"; }), "", "only F32, F16 and BF16"},
         {"lm_head of the wrong shape",
          edit([&](Checkpoint& c) { add_tensor(c, "lm_head.weight", 64, 32); }), "", "'lm_head.weight' has shape [64, 32]"},
+        {"untied output without an lm_head", base.bytes(), config_untied, "no lm_head.weight"},
         {"config.json not JSON", base.bytes(), "{\"n_layer\": ", "not valid JSON"},
         {"config.json with n_embd not divisible by n_head", base.bytes(),
          R"({"n_layer": 2, "n_head": 5, "n_embd": 32, "n_positions": 64, "vocab_size": 384})", "not divisible"},

@@ -222,7 +222,9 @@ TEST_CASE("a run that would pass the context window stops at it and says why") {
     options.max_new_tokens = 10;
     options.sampling.temperature = 0;
     const Generation run = generate({1, 2, 3, 4, 5}, 8, options, model.fn());
-    CHECK(run.new_tokens() == 3);  // 5 + 3 = 8 = the window
+    // Positions 4..7 each give one token: 5 + 4 = 9 = window + 1 (the last is never fed back).
+    CHECK(run.new_tokens() == 4);
+    CHECK(model.seen_lengths.back() == 8);  // the last step read the whole window, not more
     CHECK(run.stop == StopReason::ContextWindow);
     CHECK(run.stop_message().find("context window") != std::string::npos);
 }

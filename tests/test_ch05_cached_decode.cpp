@@ -104,8 +104,10 @@ TEST_CASE("cached decoding emits the same tokens as naive decoding, greedy, up t
     const Generation cached = generate_cached(w, prompt, options, cache);
     CHECK(naive.stop == StopReason::ContextWindow);
     CHECK(cached.stop == StopReason::ContextWindow);
-    CHECK(cached.new_tokens() == w.config.n_positions - static_cast<int>(prompt.size()));
-    CHECK(cache.length() == w.config.n_positions - 1);  // the last token is never fed back
+    // Every position gives one token, the window's last included: the text ends with
+    // n_positions + 1 tokens, and the cache holds n_positions (the last is never fed back).
+    CHECK(cached.new_tokens() == w.config.n_positions + 1 - static_cast<int>(prompt.size()));
+    CHECK(cache.length() == w.config.n_positions);
     check_same_generation(naive, cached, 1e-5f);
 }
 
@@ -233,7 +235,8 @@ TEST_CASE("the cache refuses to grow past its capacity or the model's window") {
     // generate_cached holds the run to the smaller cache: it stops there and says so.
     cache.reset();
     const Generation run = generate_cached(w, {1, 2}, options_for(10, 0, 0, 1, 1), cache);
-    CHECK(run.new_tokens() == 2);
+    CHECK(run.new_tokens() == 3);  // from positions 1, 2 and 3: the cache's 4 slots, all used
+    CHECK(cache.length() == 4);
     CHECK(run.stop == StopReason::ContextWindow);
 }
 

@@ -115,6 +115,41 @@ int read_int(const nlohmann::json& root, const std::string& path, const char* ke
     return int(v);
 }
 
+// The config.json fields that change the math. Each is either what this code computes (GPT-2's
+// own values, or absent) or refused with a line that says what the file asks for: a model
+// silently run with the wrong activation or scaling prints fluent-looking nonsense.
+void refuse_unimplemented_math(const nlohmann::json& root, const std::string& path, const Gpt2Config& config) {
+    auto refuse = [&](const std::string& key, const nlohmann::json& value, const std::string& what) {
+        throw UserError(path + ": \"" + key + "\": " + value.dump().substr(0, 40) + " asks for " + what +
+                        ", which this tutorial's GPT-2 does not implement; use a GPT-2 checkpoint");
+    };
+    auto value_of = [&](const char* key) -> const nlohmann::json* {
+        const auto it = root.find(key);
+        return it == root.end() || it->is_null() ? nullptr : &*it;
+    };
+    // GPT-2's GELU is the tanh approximation; Hugging Face calls it "gelu_new" (or
+    // "gelu_pytorch_tanh", the same function). "gelu" would be the exact erf form.
+    if (const nlohmann::json* act = value_of("activation_function"))
+        if (!(act->is_string() && (*act == "gelu_new" || *act == "gelu_pytorch_tanh")))
+            refuse("activation_function", *act, "another activation than GPT-2's tanh GELU (\"gelu_new\")");
+    // The MLP is 4·n_embd wide in every GPT-2; n_inner null means exactly that.
+    if (const nlohmann::json* inner = value_of("n_inner"))
+        if (!(inner->is_number_integer() && inner->get<std::int64_t>() == 4 * std::int64_t(config.n_embd)))
+            refuse("n_inner", *inner, "an MLP width other than 4 · n_embd = " + std::to_string(4 * config.n_embd));
+    auto require_bool = [&](const char* key, bool expected, const std::string& what) {
+        if (const nlohmann::json* v = value_of(key))
+            if (!(v->is_boolean() && v->get<bool>() == expected)) refuse(key, *v, what);
+    };
+    require_bool("scale_attn_weights", true, "attention scores without the 1/√head_dim scale");
+    require_bool("scale_attn_by_inverse_layer_idx", false, "scores also scaled by 1/(layer + 1)");
+    require_bool("add_cross_attention", false, "cross-attention to an encoder");
+    // Old exports name the window n_ctx; when both are given they must agree.
+    if (const nlohmann::json* n_ctx = value_of("n_ctx"))
+        if (root.contains("n_positions") && !(n_ctx->is_number_integer() && *n_ctx == config.n_positions))
+            throw UserError(path + ": n_ctx = " + n_ctx->dump().substr(0, 40) + " but n_positions = " +
+                            std::to_string(config.n_positions) + "; they name the same window, fix the config");
+}
+
 }  // namespace
 
 Gpt2Config load_config_json(const std::string& path) {
@@ -159,7 +194,15 @@ Gpt2Config load_config_json(const std::string& path) {
                             eps->dump().substr(0, 40) + "; fix the config");
         config.layer_norm_epsilon = eps->get<float>();
     }
+    const auto tie = root.find("tie_word_embeddings");
+    if (tie != root.end() && !tie->is_null()) {
+        if (!tie->is_boolean())
+            throw UserError(path + ": key \"tie_word_embeddings\" must be true or false, found " +
+                            tie->dump().substr(0, 40) + "; fix the config");
+        config.tie_word_embeddings = tie->get<bool>();
+    }
     config.validate(path);
+    refuse_unimplemented_math(root, path, config);
     return config;
 }
 

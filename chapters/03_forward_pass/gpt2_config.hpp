@@ -13,6 +13,9 @@ struct Gpt2Config {
     int n_positions = 1024;   // context window: learned positions, so a hard limit
     int vocab_size = 50257;   // tokens, <|endoftext|> = 50256 last
     float layer_norm_epsilon = 1e-5f;
+    // GPT-2 ties the output projection to wte; false (config.json's tie_word_embeddings)
+    // means the checkpoint must carry its own lm_head.weight.
+    bool tie_word_embeddings = true;
 
     int head_dim() const { return n_embd / n_head; }
     // Weights counted once (the output projection is tied to wte): 124,439,808 for GPT-2 small.

@@ -227,6 +227,9 @@ Gpt2Weights load_checkpoint(const ModelFiles& files) {
             check_finite(file, t, w.lm_head.memptr());
         }
     }
+    else if (!config.tie_word_embeddings)
+        throw UserError(where + ": " + files.config + " says tie_word_embeddings is false, but the file has no "
+                        "lm_head.weight to use instead of wte; use the weights that came with that config.json");
     // Everything else is ignored: h.N.attn.bias / attn.masked_bias are causal-mask buffers
     // (the forward pass builds its own mask), not weights.
     w.source = files.safetensors;

@@ -20,9 +20,10 @@ std::string Generation::stop_message() const {
         case StopReason::EndOfText:
             return "stopped: the model emitted <|endoftext|> (id 50256)";
         case StopReason::ContextWindow:
-            return format("stopped: the sequence filled the %d-token context window (%zu prompt + %d new); "
+            return format("stopped: the %d-token context window is used up (%zu prompt + %d new; the last token "
+                          "came from position %d and has no position to be fed back at); "
                           "GPT-2's positions are learned, it cannot go further",
-                          window, prompt_ids.size(), new_tokens());
+                          window, prompt_ids.size(), new_tokens(), window - 1);
         case StopReason::MaxNewTokens:
         default:
             return format("stopped: generated the %d new tokens asked for (-n)", new_tokens());
@@ -48,8 +49,10 @@ Generation generate(const std::vector<int>& prompt, int window, const Generation
     run.window = window;
     Sampler sampler(options.sampling);
     std::vector<int> sequence = prompt;  // prompt + generated: what the model has seen
-    sequence.reserve(window);            // no reallocation inside the loop
-    const std::size_t most = std::min<std::size_t>(options.max_new_tokens, window - prompt.size());
+    // The last position (window - 1) still gives logits, so the text can hold window + 1
+    // tokens: the final one is sampled from position window - 1 and never fed back.
+    sequence.reserve(window + 1);        // no reallocation inside the loop
+    const std::size_t most = std::min<std::size_t>(options.max_new_tokens, window + 1 - prompt.size());
     run.generated_ids.reserve(most);
     run.step_context.reserve(most);
     run.step_seconds.reserve(most);
@@ -57,9 +60,10 @@ Generation generate(const std::vector<int>& prompt, int window, const Generation
     int unseen = static_cast<int>(prompt.size());  // tokens next_logits has not been given yet
 
     while (true) {
-        // Three ways to stop: enough tokens, the window is full, or <|endoftext|> (below).
+        // Three ways to stop: enough tokens, no position left to feed the last token at, or
+        // <|endoftext|> (below).
         if (run.new_tokens() >= options.max_new_tokens) break;
-        if (static_cast<int>(sequence.size()) >= window) {
+        if (static_cast<int>(sequence.size()) > window) {
             run.stop = StopReason::ContextWindow;
             break;
         }

@@ -59,7 +59,8 @@ using TokenFn = std::function<void(int token)>;
 void check_prompt_fits(const std::vector<int>& prompt, int window);
 
 // The one loop: logits → sample → stream → append, until -n tokens, <|endoftext|>, or the
-// sequence fills the window (prompt + generated ≤ window: learned positions end there).
+// window's last position has been used (prompt + generated ≤ window + 1: learned positions
+// end at window − 1, and the token sampled there is never fed back).
 Generation generate(const std::vector<int>& prompt, int window, const GenerationOptions& options,
                     const NextLogitsFn& next_logits, const TokenFn& on_token = {});
 

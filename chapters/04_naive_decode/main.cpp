@@ -121,7 +121,7 @@ int body(int argc, char** argv) {
     // At every sequence length a step will run over (a gemm's rate depends on its exact width:
     // the lesson's step 4 shows by how much), up to the window.
     const int P = static_cast<int>(prompt.size());
-    const int steps = std::min(weights.config.n_positions - P, options.max_new_tokens);
+    const int steps = std::min(weights.config.n_positions + 1 - P, options.max_new_tokens);  // the window's last position gives one more
     if (!flags.model.json) std::fprintf(stderr, "measuring this machine's matrix-multiply rate...\n");
     const MachineRates rates = measure_machine(weights, naive_step_widths(P, steps), 3);
 

@@ -144,8 +144,8 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
     const Gpt2Config& config = weights.config;
     const std::vector<int> prompt = bench_prompt(flags, weights, tokenizer);
     check_prompt_fits(prompt, config.n_positions);
-    const int room = config.n_positions - static_cast<int>(prompt.size());
-    if (room < 1) throw UserError("--bench: the prompt fills the whole context window; use a shorter one");
+    // Tokens a run can add: one per position from the prompt's last to the window's last.
+    const int room = config.n_positions + 1 - static_cast<int>(prompt.size());
     const std::vector<int> counts = parse_token_counts(flags.bench_tokens, room);
     const int longest = counts.back();
     const int P = static_cast<int>(prompt.size());

@@ -112,6 +112,8 @@ if [ -n "$model_ch" ] && [ -f "$fixture/model.safetensors" ]; then
   expect_error st_offsets_reversed 'reversed' $model_ch --model "$m/st_offsets_reversed" "${ids[@]}"
   expect_error st_size_not_shape_times_dtype 'c_fc\.weight.*shape' $model_ch --model "$m/st_size_not_shape_times_dtype" "${ids[@]}"
   expect_error st_truncated_data 'model\.safetensors' $model_ch --model "$m/st_truncated_data" "${ids[@]}"
+  expect_error st_trailing_bytes 'belong to no tensor' $model_ch --model "$m/st_trailing_bytes" "${ids[@]}"
+  expect_error st_hole_before_a_tensor 'belong to no tensor' $model_ch --model "$m/st_hole_before_a_tensor" "${ids[@]}"
   expect_error st_duplicate_tensor_names 'twice' $model_ch --model "$m/st_duplicate_tensor_names" "${ids[@]}"
   expect_error st_overlapping_ranges 'overlap' $model_ch --model "$m/st_overlapping_ranges" "${ids[@]}"
   expect_error st_valid_json_header_100mib 'header' $model_ch --model "$m/st_valid_json_header_100mib" "${ids[@]}"

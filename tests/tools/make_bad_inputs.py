@@ -78,6 +78,10 @@ b, e = header[weight]["data_offsets"]
 emit("st_offsets_reversed", header_obj=edited(weight, data_offsets=[e, b]))
 emit("st_size_not_shape_times_dtype", header_obj=edited(weight, shape=header[weight]["shape"][:1]))
 emit("st_truncated_data", data_bytes=data[: len(data) - 100])
+# Bytes that belong to no tensor (the format allows no holes): at the end, and before a tensor.
+emit("st_trailing_bytes", data_bytes=data + b"\0" * 12)
+emit("st_hole_before_a_tensor", header_obj={k: (v if k == "__metadata__" else dict(v, data_offsets=[o + 16 for o in v["data_offsets"]])) for k, v in header.items()},
+     data_bytes=b"\0" * 16 + data)
 # Two entries with the same name: JSON parsers keep one silently; built by hand.
 dup_text = json.dumps(header)[:-1] + ", " + json.dumps(weight) + ": " + json.dumps(header[first]) + "}"
 emit("st_duplicate_tensor_names", model_bytes=raw_header(dup_text) + data)
@@ -99,9 +103,13 @@ for case, value in (("st_nan_weight", float("nan")), ("st_inf_weight", float("in
     emit(case, data_bytes=bytes(poisoned))
 
 # --- the GPT-2 layer ----------------------------------------------------------------------
+# The tensor and its bytes go, later tensors move down: the format allows no holes.
 h = json.loads(json.dumps(header))
-del h[weight]
-emit("gpt2_required_tensor_missing", header_obj=h)
+b, e = h.pop(weight)["data_offsets"]
+for k in h:
+    if k != "__metadata__":
+        h[k]["data_offsets"] = [o - (e - b) if o >= e else o for o in h[k]["data_offsets"]]
+emit("gpt2_required_tensor_missing", header_obj=h, data_bytes=data[:b] + data[e:])
 wpe = next(k for k in tensors if k.endswith("wpe.weight"))
 rows, cols = header[wpe]["shape"]
 emit("gpt2_shape_disagrees_with_config", config_obj=dict(config, n_positions=rows // 2, n_ctx=rows // 2))

@@ -137,10 +137,11 @@ def forward(cfg, p, ids, mistake=None):
 
 
 def greedy(cfg, p, prompt):
-    """Argmax decoding (ties: the lowest id) until the sequence fills the context window."""
+    """Argmax decoding (ties: the lowest id) until the context window's last position has
+    produced its token: the text then holds n_positions + 1 tokens (the last is never fed back)."""
     ids = list(prompt)
     new_ids, step_logits, margin = [], [], float("inf")
-    while len(ids) < cfg["n_positions"]:
+    while len(ids) <= cfg["n_positions"]:
         last = forward(cfg, p, ids)[-1]
         top2 = np.sort(last)[-2:]
         margin = min(margin, float(top2[1] - top2[0]))
