@@ -12,30 +12,25 @@
 //       ./chapter01 --bench                           MB/s on a few MB of English
 // Lesson: chapters/01_tokenizer/README.md
 #include "01_tokenizer/tokenizer.hpp"
+#include "01_tokenizer/show.hpp"  // the printout of steps 3 to 6, the --json object
 #include "01_tokenizer/tool.hpp"  // the flags, --ids/--decode/--bench, how bytes are shown
 #include "common/errors.hpp"
 #include "common/json_out.hpp"
-#include "common/report.hpp"
 #include "common/utf8.hpp"
 
-#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 using gpt2::ch01::hex;
-using gpt2::ch01::in_quotes;
-using gpt2::ch01::join_ids;
-using gpt2::ch01::pad;
-using gpt2::format;
+using gpt2::ch01::Piece;
 using gpt2::Tokenizer;
 using gpt2::Json;
 
 namespace {
 
 const char* const SAMPLE = "GPT-2's tokenizer doesn't split    spaces\n évidemment 🙂 12345";
-constexpr std::size_t SHOW_MAX = 40;  // the walkthrough prints at most this many items per step
 constexpr std::size_t WALKTHROUGH_MAX_BYTES = 1 << 20;  // longer texts: use --ids
 
 // --- 1. Text → UTF-8 bytes ------------------------------------------------------------------------
@@ -68,12 +63,8 @@ void show_byte_symbols(const std::string& text) {
 
 // --- 3. Pre-tokens -------------------------------------------------------------------------------
 
-struct Piece {
-    std::string bytes;
-    bool special;  // <|endoftext|> with --allow-special: never merged, id 50256
-};
-
-// The pre-tokens of the text; with allow_special each literal <|endoftext|> is cut out first.
+// The pre-tokens of the text (Piece: show.hpp); with allow_special each literal <|endoftext|>
+// is cut out first.
 std::vector<Piece> pieces_of(const Tokenizer& tok, const std::string& text, bool allow_special) {
     const std::string special = "<|endoftext|>";
     std::vector<Piece> pieces;
@@ -87,13 +78,6 @@ std::vector<Piece> pieces_of(const Tokenizer& tok, const std::string& text, bool
         start = hit + special.size();
     }
     return pieces;
-}
-
-void show_pieces(const std::vector<Piece>& pieces) {
-    std::printf("\nStep 3 — pre-tokens (GPT-2's regex; merges never cross them): %zu\n ", pieces.size());
-    for (std::size_t i = 0; i < pieces.size() && i < SHOW_MAX; ++i)
-        std::printf(" %s%s", in_quotes(pieces[i].bytes).c_str(), pieces[i].special ? "[special]" : "");
-    std::printf("%s\n", pieces.size() > SHOW_MAX ? " ..." : "");
 }
 
 // --- 4. The merges inside one pre-token ------------------------------------------------------------
@@ -110,86 +94,27 @@ std::size_t busiest_piece(const Tokenizer& tok, const std::vector<Piece>& pieces
     return best;
 }
 
-std::string spelled(const Tokenizer& tok, const std::vector<int>& parts) {
-    std::string out;
-    for (int id : parts) out += (out.empty() ? "" : " ") + tok.token_symbols(id);
-    return out;
-}
-
-// Replays the merges on a list of parts, one at a time, to print the word after each one.
-// (merge_word always merges the leftmost copy of the lowest-ranked pair: so does this.)
-void apply(std::vector<int>& parts, const gpt2::MergeStep& step) {
-    for (std::size_t i = 0; i + 1 < parts.size(); ++i)
-        if (parts[i] == step.left && parts[i + 1] == step.right) {
-            parts[i] = step.merged;
-            parts.erase(parts.begin() + static_cast<long>(i) + 1);
-            return;
-        }
-}
-
-Json show_merges(const Tokenizer& tok, const std::string& word, bool print) {
-    std::vector<gpt2::MergeStep> trace;
-    const std::vector<int> ids = tok.encode_word(word, &trace);
-    std::vector<int> parts;
-    for (unsigned char b : word) parts.push_back(tok.byte_token(b));
-    if (print) {
-        std::printf("\nStep 4 — BPE merges inside %s: %zu bytes → %zu token(s) in %zu merges\n",
-                    in_quotes(word).c_str(), word.size(), ids.size(), trace.size());
-        std::printf("  %s %s\n", pad("start (one token per byte)", 28).c_str(), spelled(tok, parts).c_str());
-    }
-    Json steps = Json::array();
-    for (const gpt2::MergeStep& step : trace) {
-        apply(parts, step);
-        if (print)
-            std::printf("  %s %s\n",
-                        pad(format("rank %5d: %s + %s", step.rank, tok.token_symbols(step.left).c_str(),
-                                   tok.token_symbols(step.right).c_str()),
-                            28)
-                            .c_str(),
-                        spelled(tok, parts).c_str());
-        steps.push_back({{"rank", step.rank},
-                         {"left", tok.token_symbols(step.left)},
-                         {"right", tok.token_symbols(step.right)},
-                         {"merged", tok.token_symbols(step.merged)},
-                         {"merged_id", step.merged}});
-    }
-    return {{"pretoken", word}, {"steps", steps}, {"ids", ids}};
-}
-
-// --- 5. Ids ---------------------------------------------------------------------------------------
-
-Json show_ids(const Tokenizer& tok, const std::vector<int>& ids, std::size_t text_bytes, bool print) {
-    if (print) {
-        std::printf("\nStep 5 — ids: %zu tokens for %zu bytes\n", ids.size(), text_bytes);
-        std::printf("  %s%s\n", join_ids(std::vector<int>(ids.begin(), ids.begin() + std::min(ids.size(), SHOW_MAX))).c_str(),
-                    ids.size() > SHOW_MAX ? " ..." : "");
-        std::printf("  %6s  %s %s\n", "id", pad("in vocab files", 16).c_str(), "bytes");
-    }
-    Json tokens = Json::array();
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        const std::string& bytes = tok.token_bytes(ids[i]);
-        if (print && i < SHOW_MAX)
-            std::printf("  %6d  %s %s\n", ids[i], pad(tok.token_symbols(ids[i]), 16).c_str(), in_quotes(bytes).c_str());
-        tokens.push_back({{"id", ids[i]}, {"symbols", tok.token_symbols(ids[i])}, {"bytes_hex", hex(bytes)}});
-    }
-    if (print && ids.size() > SHOW_MAX) std::printf("  ... (%zu more)\n", ids.size() - SHOW_MAX);
-    return tokens;
-}
-
-// --- 6. Back: ids → bytes → text -----------------------------------------------------------------
-
+// The walkthrough runs the steps in order: 1 to 4 with the functions above, 5 and 6 below.
 int walkthrough(const Tokenizer& tok, const std::string& text, bool allow_special, bool as_json) {
     if (!as_json) {
-        std::printf("Chapter 01 — GPT-2's tokenizer, step by step\n");
-        std::printf("text: %s\n\n", in_quotes(text).c_str());
+        gpt2::ch01::print_walkthrough_title(text);
         show_bytes(text);
         show_byte_symbols(text);
     }
     const std::vector<Piece> pieces = pieces_of(tok, text, allow_special);
-    if (!as_json) show_pieces(pieces);
-    Json merges = nullptr;
-    if (!pieces.empty()) merges = show_merges(tok, pieces[busiest_piece(tok, pieces)].bytes, !as_json);
+    if (!as_json) gpt2::ch01::print_pieces(pieces);
 
+    // Step 4 on the busiest pre-token: encode_word records each merge it makes.
+    Json merges = nullptr;  // stays null for an empty text
+    if (!pieces.empty()) {
+        const std::string& word = pieces[busiest_piece(tok, pieces)].bytes;
+        std::vector<gpt2::MergeStep> trace;
+        const std::vector<int> word_ids = tok.encode_word(word, &trace);
+        if (as_json) merges = gpt2::ch01::merges_json(tok, word, word_ids, trace);
+        else gpt2::ch01::print_merges(tok, word, word_ids, trace);
+    }
+
+    // --- 5. Ids ---------------------------------------------------------------------------------------
     // [listing:ch01_encode_is_pieces]
     // encode = the merges of each pre-token, one after the other (with a cache per pre-token).
     const std::vector<int> ids = tok.encode(text, allow_special);
@@ -201,28 +126,16 @@ int walkthrough(const Tokenizer& tok, const std::string& text, bool allow_specia
     }
     // [/listing]
     if (by_pieces != ids) throw std::logic_error("encode disagrees with the per-piece merges");
-    const Json tokens = show_ids(tok, ids, text.size(), !as_json);
+    if (!as_json) gpt2::ch01::print_ids(tok, ids, text.size());
 
+    // --- 6. Back: ids → bytes → text -----------------------------------------------------------------
     // [listing:ch01_round_trip]
     const std::string back = tok.decode(ids);  // concatenated token bytes
     const bool round_trip = back == text;
     // [/listing]
     if (!round_trip) throw std::logic_error("decode(encode(text)) differs from the text");
-    if (as_json) {
-        Json pretokens = Json::array();
-        for (const Piece& piece : pieces) pretokens.push_back(piece.bytes);
-        gpt2::print_json(Json({{"text", text},
-                           {"bytes", text.size()},
-                           {"allow_special", allow_special},
-                           {"pretokens", pretokens},
-                           {"merges", merges},
-                           {"ids", ids},
-                           {"tokens", tokens},
-                           {"round_trip", round_trip}}), 1);
-    } else {
-        std::printf("\nStep 6 — back to text: decode(ids) gives %zu bytes; equal to the text: %s\n", back.size(),
-                    round_trip ? "yes" : "NO");
-    }
+    if (as_json) gpt2::ch01::print_walkthrough_json(tok, text, allow_special, pieces, merges, ids, round_trip);
+    else gpt2::ch01::print_round_trip(back.size(), round_trip);
     return 0;
 }
 

@@ -51,39 +51,10 @@ void estimate_formula(Estimate& e) {
 
 // --- 2. Which model: a preset, a config.json or the shape from the flags ---
 ModelSpec choose_model(const gpt2::ch06::Options& o, const gpt2::CliParser& cli) {
-    // A mix of sources never gets here: the parser's excludes rules (in body) refuse it.
+    // A mix of sources never gets here: the parser's excludes rules (add_flags, options.cpp) refuse it.
     if (cli.given("--preset")) return gpt2::find_preset(o.preset);
     if (cli.given("--config")) return gpt2::load_model_config(o.config_path);
-    if (!cli.given("--layers") || !cli.given("--heads") || !(cli.given("--head-dim") || cli.given("--n-embd")))
-        throw UserError("a custom model needs --layers, --heads and --head-dim or --n-embd "
-                        "(--kv-heads defaults to --heads); or use --preset NAME");
-    // A custom model has GPT-2's architecture (learned positions, tied head, 4× MLP), so its
-    // weights can be counted and chapter 05's KVCache can hold it.
-    ModelSpec m;
-    m.name = "custom";
-    m.source = "command-line flags (GPT-2 architecture)";
-    m.architecture = gpt2::Architecture::Gpt2;
-    m.n_layer = o.layers;
-    m.n_head = o.heads;
-    m.n_kv_heads = cli.given("--kv-heads") ? o.kv_heads : o.heads;
-    if (cli.given("--n-embd")) {
-        if (o.n_embd % o.heads != 0)
-            throw UserError("--heads " + std::to_string(o.heads) + " does not divide --n-embd " +
-                            std::to_string(o.n_embd) + "; GPT-2 splits n_embd evenly across the heads");
-        m.d_model = o.n_embd;
-        m.head_dim = cli.given("--head-dim") ? o.head_dim : o.n_embd / o.heads;
-    } else {
-        m.head_dim = o.head_dim;
-        m.d_model = static_cast<int>(gpt2::checked_mul(o.head_dim, o.heads, "--heads × --head-dim"));
-        if (m.d_model != static_cast<long long>(o.head_dim) * o.heads)
-            throw UserError("--heads × --head-dim is too wide; keep it under 2^31");
-    }
-    m.intermediate_size = 4 * m.d_model;
-    m.vocab_size = o.vocab_size;
-    m.max_context = o.n_positions;
-    m.tied_embeddings = true;
-    gpt2::validate_model(m, "custom model");
-    return m;
+    return gpt2::ch06::custom_model(o, cli);  // the shape from --layers, --heads, …, GPT-2's architecture
 }
 
 // --- 3. Weights beside the cache, and what fits in a memory budget ---
@@ -187,14 +158,8 @@ int body(int argc, char** argv) {
     if (!cli.parse(argc, argv)) return 0;
     const DType dtype = gpt2::parse_dtype(o.dtype_text, "--dtype");
 
-    const bool one_model = cli.given("--preset") || cli.given("--config") || cli.given("--layers") ||
-                           cli.given("--heads") || cli.given("--kv-heads") || cli.given("--head-dim") ||
-                           cli.given("--n-embd") || cli.given("--vocab-size") || cli.given("--n-positions");
-    if (one_model) return run_one_model(o, cli, dtype);
-    for (const char* flag : {"--context", "--batch", "--memory-gib", "--requests", "--block-size", "--measure"})
-        if (cli.given(flag))
-            throw UserError(std::string(flag) + " needs a model: add --preset NAME (e.g. --preset gpt2), --config PATH "
-                            "or --layers/--heads/--n-embd");
+    if (gpt2::ch06::one_model_given(cli)) return run_one_model(o, cli, dtype);
+    gpt2::ch06::refuse_sizing_without_model(cli);  // --context, --batch, … size one model
     // --- 7. The headline: every preset at 1k, 4k, 32k, 128k, and a plot ---
     return gpt2::ch06::run_headline(dtype, o.json, o.no_plot, o.out_dir, o.force);
 }

@@ -1,7 +1,7 @@
 // options.cpp — chapter 06's flags (see options.hpp).
 #include "06_memory_estimator/options.hpp"
 
-#include "06_memory_estimator/memory_estimator.hpp"  // preset_names, dtype_names
+#include "06_memory_estimator/memory_estimator.hpp"  // preset_names, dtype_names, validate_model
 #include "common/errors.hpp"
 
 #include <sstream>
@@ -56,6 +56,52 @@ std::vector<std::uint64_t> parse_requests(const std::string& text) {
         throw UserError("--requests: expected lengths separated by commas, e.g. 100,900,2000, got '" +
                         text.substr(0, 40) + "'");
     return lengths;
+}
+
+bool one_model_given(const CliParser& cli) {
+    return cli.given("--preset") || cli.given("--config") || cli.given("--layers") || cli.given("--heads") ||
+           cli.given("--kv-heads") || cli.given("--head-dim") || cli.given("--n-embd") || cli.given("--vocab-size") ||
+           cli.given("--n-positions");
+}
+
+void refuse_sizing_without_model(const CliParser& cli) {
+    for (const char* flag : {"--context", "--batch", "--memory-gib", "--requests", "--block-size", "--measure"})
+        if (cli.given(flag))
+            throw UserError(std::string(flag) + " needs a model: add --preset NAME (e.g. --preset gpt2), --config PATH "
+                            "or --layers/--heads/--n-embd");
+}
+
+ModelSpec custom_model(const Options& o, const CliParser& cli) {
+    if (!cli.given("--layers") || !cli.given("--heads") || !(cli.given("--head-dim") || cli.given("--n-embd")))
+        throw UserError("a custom model needs --layers, --heads and --head-dim or --n-embd "
+                        "(--kv-heads defaults to --heads); or use --preset NAME");
+    // A custom model has GPT-2's architecture (learned positions, tied head, 4× MLP), so its
+    // weights can be counted and chapter 05's KVCache can hold it.
+    ModelSpec m;
+    m.name = "custom";
+    m.source = "command-line flags (GPT-2 architecture)";
+    m.architecture = Architecture::Gpt2;
+    m.n_layer = o.layers;
+    m.n_head = o.heads;
+    m.n_kv_heads = cli.given("--kv-heads") ? o.kv_heads : o.heads;
+    if (cli.given("--n-embd")) {
+        if (o.n_embd % o.heads != 0)
+            throw UserError("--heads " + std::to_string(o.heads) + " does not divide --n-embd " +
+                            std::to_string(o.n_embd) + "; GPT-2 splits n_embd evenly across the heads");
+        m.d_model = o.n_embd;
+        m.head_dim = cli.given("--head-dim") ? o.head_dim : o.n_embd / o.heads;
+    } else {
+        m.head_dim = o.head_dim;
+        m.d_model = static_cast<int>(checked_mul(o.head_dim, o.heads, "--heads × --head-dim"));
+        if (m.d_model != static_cast<long long>(o.head_dim) * o.heads)
+            throw UserError("--heads × --head-dim is too wide; keep it under 2^31");
+    }
+    m.intermediate_size = 4 * m.d_model;
+    m.vocab_size = o.vocab_size;
+    m.max_context = o.n_positions;
+    m.tied_embeddings = true;
+    validate_model(m, "custom model");
+    return m;
 }
 
 }  // namespace gpt2::ch06

@@ -2,6 +2,7 @@
 // size (context, batch, dtype), and what else to show (budget, requests, --measure).
 #pragma once
 
+#include "06_memory_estimator/memory_estimator.hpp"  // ModelSpec
 #include "common/cli.hpp"
 #include "common/paths.hpp"
 
@@ -23,5 +24,14 @@ struct Options {
 void add_flags(CliParser& cli, Options& o);
 // "100,900,2000" → request lengths; UserError naming --requests otherwise.
 std::vector<std::uint64_t> parse_requests(const std::string& text);
+
+// After cli.parse(): whether any flag names one model (a preset, a config or a shape); without
+// one the program shows the headline table, and refuse_sizing_without_model() says which
+// flag needs a model.
+bool one_model_given(const CliParser& cli);
+void refuse_sizing_without_model(const CliParser& cli);
+// The model described by --layers, --heads, --kv-heads, --head-dim/--n-embd, --vocab-size and
+// --n-positions, with GPT-2's architecture; UserError for a missing or impossible shape.
+ModelSpec custom_model(const Options& o, const CliParser& cli);
 
 }  // namespace gpt2::ch06
