@@ -1,11 +1,14 @@
 #include "errors.hpp"
 
+#include "common/blas_kernels.hpp"
+
 #include <cstdio>
 #include <new>
 
 namespace gpt2 {
 
 int run_program(const char* program, int argc, char** argv, int (*body)(int, char**)) {
+    ensure_blas_kernels(argv);  // OpenBLAS's fastest kernels for this CPU (common/blas_kernels.hpp)
     try {
         return body(argc, argv);
     } catch (const UserError& e) {

@@ -17,7 +17,8 @@
 //   object of strings; a tensor without dtype/shape/data_offsets, with an unknown dtype,
 //   negative or non-integer dims, a shape whose element or byte count overflows 64 bits,
 //   offsets reversed or past the end of the file (truncated data), shape × dtype size ≠ the
-//   byte range, or bytes overlapping another tensor's. Gaps between tensors are tolerated.
+//   byte range, bytes overlapping another tensor's, or bytes of the data segment that belong to
+//   no tensor (the format's specification: the buffer is entirely indexed, without holes).
 //   Known dtypes other than F32/F16/BF16 (I64, BOOL, …) parse fine and are refused only when
 //   someone reads that tensor as float32 — a BOOL mask buffer does not spoil a checkpoint.
 #pragma once

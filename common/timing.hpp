@@ -1,8 +1,10 @@
 // timing.hpp — wall-clock timers and the process's memory, for honest measurements.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 
 namespace gpt2 {
 
@@ -16,6 +18,20 @@ private:
     using Clock = std::chrono::steady_clock;
     Clock::time_point start_;
 };
+
+// Best of `repeats` timings of body(), after one warm-up run: a machine's capability (other
+// programs only ever slow a run down).
+template <class Body>
+double best_seconds(int repeats, Body body) {
+    body();
+    double best = std::numeric_limits<double>::infinity();
+    for (int r = 0; r < std::max(1, repeats); ++r) {
+        Stopwatch watch;
+        body();
+        best = std::min(best, watch.seconds());
+    }
+    return best;
+}
 
 // Resident memory now, and its peak since the process started (Linux /proc/self/status;
 // 0 where unavailable).

@@ -3,7 +3,10 @@
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
+#include "common/blas_kernels.hpp"
+
 int main(int argc, char** argv) {
+    gpt2::ensure_blas_kernels(argv);  // the kernels the chapters use, on CPUs OpenBLAS does not know
     doctest::Context context;
     context.applyCommandLine(argc, argv);
     return context.run();

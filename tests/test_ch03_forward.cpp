@@ -2,12 +2,14 @@
 // cached path agreeing with it.
 //
 // Where the expected values come from:
-//  - LayerNorm and GELU: derived by hand / with Python's math module (values in comments);
+//  - LayerNorm, GELU and the MLP sub-block: derived by hand / with Python's math module (values
+//    in comments);
 //  - forward(): a second, deliberately plain implementation in this file (double precision,
 //    one token at a time, Armadillo's own mean/var) on a tiny in-memory model; the
 //    independent numpy reference on the fixture models is checked in test_ch03_reference.cpp.
 #include "common/errors.hpp"
 #include "03_forward_pass/forward.hpp"
+#include "03_forward_pass/weight_product.hpp"
 #include "05_cached_decode/kv_cache.hpp"
 #include "tiny_model.hpp"
 #include "05_cached_decode/cached_decode.hpp"
@@ -23,7 +25,8 @@ using gpt2_test::tiny_weights;
 
 namespace {
 
-const char* const LAYER_NORM_HINT = "look at layer_norm (chapters/03_forward_pass/README.md, step 3)";
+// A std::string: doctest prints a const char* in INFO as an address.
+const std::string LAYER_NORM_HINT = "look at layer_norm (chapters/03_forward_pass/README.md, step 3)";
 
 // The plain second implementation: every token separately, in double, from the formulas.
 arma::vec ln_ref(const arma::vec& x, const arma::fvec& w, const arma::fvec& b, double eps) {
@@ -76,6 +79,20 @@ arma::mat reference_logits(const gpt2::Gpt2Weights& W, const std::vector<int>& i
     return logits;
 }
 
+// "row 1, column 0: got 0.341192, expected 4.954592" for the first entry of `got` further than
+// `tolerance` from `expected` (or the two shapes), so a failure names the number that is wrong.
+std::string first_difference(const arma::fmat& got, const arma::fmat& expected, float tolerance) {
+    if (got.n_rows != expected.n_rows || got.n_cols != expected.n_cols)
+        return "shape (" + std::to_string(got.n_rows) + ", " + std::to_string(got.n_cols) + "), expected (" +
+               std::to_string(expected.n_rows) + ", " + std::to_string(expected.n_cols) + ")";
+    for (arma::uword j = 0; j < got.n_cols; ++j)
+        for (arma::uword i = 0; i < got.n_rows; ++i)
+            if (!(std::fabs(got(i, j) - expected(i, j)) <= tolerance))
+                return "row " + std::to_string(i) + ", column " + std::to_string(j) + ": got " +
+                       std::to_string(got(i, j)) + ", expected " + std::to_string(expected(i, j));
+    return "none";
+}
+
 std::vector<int> sample_ids(int T, int vocab, int salt = 0) {
     std::vector<int> ids;
     for (int t = 0; t < T; ++t) ids.push_back((7 * t + 3 + salt) % vocab);
@@ -125,6 +142,67 @@ TEST_CASE("gelu uses the tanh approximation, matching hand-computed values") {
     gpt2::gelu_in_place(x);
     INFO("chapters/03_forward_pass/README.md, step 5");
     for (int i = 0; i < 8; ++i) CHECK(x(0, i) == doctest::Approx(expected[i]).epsilon(2e-6));
+}
+
+TEST_CASE("the MLP sub-block normalises a copy of the stream and adds its output back (hand-worked example)") {
+    // n_embd 2, two tokens: x = columns (1, 3) and (0, -2). By hand, with Python's math module:
+    //   ln_2 (gain 1, bias 0): each column has variance 1 → (∓1, ±1)/√(1 + 1e-5) = ∓0.999995.
+    //   fc: the identity on the first 2 of the 8 hidden units, bias (0, 1, 0, …) →
+    //       (−0.999995, 1.999995) and (0.999995, 0.000005); the other 6 units are 0, GELU(0) = 0.
+    //   GELU (tanh form): (−0.158808, 1.954592) and (0.841187, 0.000002).
+    //   proj: the identity on those 2 units, bias (0.5, 0) → adds (0.341192, 1.954592) and
+    //         (1.341187, 0.000002).
+    //   residual: x + that = (1.341192, 4.954592) and (1.341187, −1.999998).
+    // The classic mistakes give other numbers for column 0 (checked below to name them):
+    //   replacing x instead of adding (x = mlp(...))           (0.341192, 1.954592)
+    //   no LayerNorm before fc (fc on x itself)                  (2.341192, 6.999930)
+    //   LayerNorm after the addition (post-LN, x = ln(x + …))    (−0.999998, 0.999998)
+    //   adding to the normalised copy (x = ln_2(x) + …)          (−0.658803, 2.954587)
+    //   ln_1's gain and bias instead of ln_2's (3 and 1 here)    (1.454596, 7.999985)
+    gpt2::Gpt2Config config;
+    config.n_layer = 1;
+    config.n_head = 1;
+    config.n_embd = 2;
+    config.n_positions = 4;
+    config.vocab_size = 4;
+    gpt2::LayerWeights w;
+    w.ln_1_weight = {3.0f, 3.0f};  // the attention's LayerNorm: must not be used here
+    w.ln_1_bias = {1.0f, 1.0f};
+    w.ln_2_weight = {1.0f, 1.0f};
+    w.ln_2_bias = {0.0f, 0.0f};
+    w.mlp_fc_weight.zeros(8, 2);  // (4·n_embd, n_embd)
+    w.mlp_fc_weight(0, 0) = w.mlp_fc_weight(1, 1) = 1.0f;
+    w.mlp_fc_bias.zeros(8);
+    w.mlp_fc_bias(1) = 1.0f;
+    w.mlp_proj_weight.zeros(2, 8);  // (n_embd, 4·n_embd)
+    w.mlp_proj_weight(0, 0) = w.mlp_proj_weight(1, 1) = 1.0f;
+    w.mlp_proj_bias = {0.5f, 0.0f};
+    std::unique_ptr<gpt2::ForwardBuffers> b = gpt2::make_forward_buffers(config, 2);
+    gpt2::use_columns(*b, 2);
+    b->x = {{1.0f, 0.0f}, {3.0f, -2.0f}};  // (n_embd, T): one token per column
+    gpt2::mlp(w, config, *b);
+
+    const arma::fmat expected = {{1.341192f, 1.341187f}, {4.954592f, -1.999998f}};
+    const float tolerance = 1e-5f;
+    std::string mistake = "look at each line of mlp against x += proj(gelu(fc(ln_2(x)))); it calls layer_norm "
+                          "and gelu_in_place, so if their tests fail too, start with them";
+    const struct {
+        float row0, row1;
+        const char* what;
+    } mistakes[] = {
+        {0.341192f, 1.954592f, "x was replaced by the MLP's output: add it to x (the residual connection)"},
+        {2.341192f, 6.999930f, "fc was applied to x itself: normalise a copy first, h = ln_2(x) (pre-LN)"},
+        {-0.999998f, 0.999998f, "the LayerNorm came after the addition (post-LN): normalise the input, not the sum"},
+        {-0.658803f, 2.954587f, "the output was added to the normalised copy: add it to x, which ln_2 must not change"},
+        {1.454596f, 7.999985f, "ln_1's gain and bias were used: the MLP has its own, ln_2"},
+    };
+    for (const auto& m : mistakes)
+        if (b->x.n_rows == 2 && b->x.n_cols == 2 && std::fabs(b->x(0, 0) - m.row0) < 1e-4f &&
+            std::fabs(b->x(1, 0) - m.row1) < 1e-4f)
+            mistake = m.what;
+    INFO("mlp (chapters/03_forward_pass/README.md, step 4): the residual stream after the MLP differs at "
+         << first_difference(b->x, expected, tolerance) << " (hand-worked in this test's comment); " << mistake);
+    CHECK(max_abs_diff(b->x, expected) <= tolerance);
 }
 
 TEST_CASE("forward matches a plain one-token-at-a-time implementation on a tiny model") {
@@ -212,6 +290,38 @@ TEST_CASE("bad ids, an empty prompt and a too long sequence are user errors") {
     CHECK(cache.length() == 15);  // a refused step changes nothing
     gpt2::forward_cached(W, {1}, cache, *buffers, logits);
     CHECK(cache.length() == 16);
+}
+
+TEST_CASE("the weight products give BLAS's answer for every column count from 1 to 6") {
+    // The reference is Armadillo's plain W * X (BLAS's gemm/gemv). Our loop for 2-4 columns
+    // adds in a different order, so they agree to float rounding, not bit for bit. If this
+    // fails, look at weight_product.cpp: which columns of Y it writes and which rows of W it reads.
+    arma::arma_rng::set_seed(7);
+    const arma::fmat W = arma::randu<arma::fmat>(37, 29) - 0.5f;   // (out, in), odd sizes on purpose
+    const arma::fmat Wt = arma::randu<arma::fmat>(29, 41) - 0.5f;  // (in, out), like wte
+    for (arma::uword T = 1; T <= 6; ++T) {
+        CAPTURE(T);
+        const arma::fmat X = arma::randu<arma::fmat>(29, T) - 0.5f;  // (in, T)
+        arma::fmat Y;
+        gpt2::weight_product(W, X, Y);
+        const arma::fmat expected = W * X;                             // (out, T)
+        REQUIRE(Y.n_rows == 37);
+        REQUIRE(Y.n_cols == T);
+        CHECK(arma::abs(Y - expected).max() < 1e-5f);
+
+        arma::fmat Yt;
+        gpt2::transposed_weight_product(Wt, X, Yt);
+        const arma::fmat expected_t = Wt.t() * X;                      // (out, T)
+        REQUIRE(Yt.n_rows == 41);
+        REQUIRE(Yt.n_cols == T);
+        CHECK(arma::abs(Yt - expected_t).max() < 1e-5f);
+
+        if (T >= 2 && T <= 4) {
+            arma::fmat Yfew;
+            gpt2::weight_product_few_columns(W, X, Yfew);
+            CHECK(arma::abs(Yfew - expected).max() < 1e-5f);
+        }
+    }
 }
 
 TEST_CASE("trace reports every stage with its shape, in order") {

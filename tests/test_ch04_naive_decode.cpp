@@ -8,6 +8,9 @@
 // - the sampling distributions: worked by hand in the comments (e^-1 = 0.36787944,
 //   e^-2 = 0.13533528).
 // - greedy continuations: tests/reference/ (numpy, written independently of this code).
+// - the cost of a naive step: counted by hand for GPT-2 small's published shape (d = 768,
+//   n = 12 layers, 12 heads, V = 50257), the arithmetic written out in the test.
+#include "04_naive_decode/cost_model.hpp"
 #include "04_naive_decode/generate.hpp"
 #include "common/errors.hpp"
 #include "04_naive_decode/sampling.hpp"
@@ -24,6 +27,7 @@ namespace {
 
 const std::string kStep2 = "see chapters/04_naive_decode/README.md, step 2 (sampling)";
 const std::string kStep3 = "see chapters/04_naive_decode/README.md, step 3 (the generation loop)";
+const std::string kStep4 = "see chapters/04_naive_decode/README.md, step 4 (the cost model)";
 
 arma::fvec logits_of(std::vector<float> values) { return arma::fvec(values); }
 
@@ -255,6 +259,57 @@ TEST_CASE("naive decoding reproduces the reference greedy continuations, logits 
         const Generation run = generate_naive(weights, ref.prompt, options);
         decode_references::check_greedy_run(ref, run);
     }
+}
+
+TEST_CASE("a naive step over 4 tokens of GPT-2 small costs 0.757 GFLOP, as counted by hand") {
+    // By hand (README step 4), d = 768, n = 12, V = 50257, L = 4, 2 FLOPs per multiply-add:
+    //   weight products  2 · 12d² · L · n = 24 · 589,824 · 4 · 12 = 679,477,248
+    //   attention        2 · 2 · L² · d · n = 4 · 16 · 768 · 12    =     589,824
+    //   output head      2 · d · V = 2 · 768 · 50,257               =  77,194,752
+    //   total                                                         757,261,824 ≈ 0.757 GFLOP
+    //   (the first row of the step table chapter04 prints)
+    // Element-wise work: GELUs 4d · L · n = 147,456; softmax entries n · heads · L(L+1)/2 = 1,440;
+    // LayerNorm elements 2d · L · n = 73,728. Weights read: every layer's four matrices, biases and
+    // two LayerNorms, 12d² + 13d = 7,087,872 floats, ×12, + ln_f 2d + the output head V·d =
+    // 123,653,376 floats = 494,613,504 bytes.
+    const Gpt2Config c = gpt2_small_config();
+    const StepCost cost = naive_step_cost(c, 4);
+    const struct {
+        const char* what;
+        double got, by_hand;
+    } counts[] = {
+        {"weight FLOPs, 24·n·d²·L", cost.matmul_flops, 679477248.0},
+        {"attention FLOPs, 4·n·d·L² (the full L×L scores and weighted sum)", cost.attention_flops, 589824.0},
+        {"output head FLOPs, 2·d·V (the last position only)", cost.head_flops, 77194752.0},
+        {"total FLOPs", cost.flops(), 757261824.0},
+        {"GELU evaluations, 4d·L·n", cost.gelu_evals, 147456.0},
+        {"softmax entries, n·heads·L(L+1)/2 (query j sees j + 1 keys)", cost.softmax_evals, 1440.0},
+        {"LayerNorm elements, 2d·L·n", cost.layer_norm_evals, 73728.0},
+        {"weight bytes, (n·(12d² + 13d) + 2d + V·d) floats (decode_weight_bytes)", cost.weight_bytes, 494613504.0},
+    };
+    for (const auto& count : counts)
+        CHECK_MESSAGE(count.got == doctest::Approx(count.by_hand).epsilon(1e-9),
+                      "naive_step_cost(GPT-2 small, L = 4): " << count.what << " is " << count.got
+                                                               << ", by hand " << count.by_hand << "; " << kStep4);
+}
+
+TEST_CASE("a naive step's weight work grows like L and its attention like L squared (L = 256 and 512)") {
+    // By hand: at L = 256, 24 · 589,824 · 256 · 12 = 43,486,543,872 (43.5 GFLOP) of weight products
+    // and 4 · 256² · 768 · 12 = 2,415,919,104 (2.4 GFLOP) of attention. At L = 512 the GELUs and the
+    // softmax entries are both ≈ 18.9 million: 4 · 768 · 512 · 12 = 18,874,368 and
+    // 12 · 12 · 512 · 513 / 2 = 18,911,232.
+    const Gpt2Config c = gpt2_small_config();
+    const StepCost at256 = naive_step_cost(c, 256), at512 = naive_step_cost(c, 512);
+    INFO(kStep4);
+    CHECK_MESSAGE(at256.matmul_flops == doctest::Approx(43486543872.0).epsilon(1e-9),
+                  "weight FLOPs at L = 256: " << at256.matmul_flops << ", by hand 43,486,543,872");
+    CHECK_MESSAGE(at256.attention_flops == doctest::Approx(2415919104.0).epsilon(1e-9),
+                  "attention FLOPs at L = 256: " << at256.attention_flops << ", by hand 2,415,919,104");
+    CHECK_MESSAGE(at512.gelu_evals == doctest::Approx(18874368.0).epsilon(1e-9),
+                  "GELU evaluations at L = 512: " << at512.gelu_evals << ", by hand 18,874,368");
+    CHECK_MESSAGE(at512.softmax_evals == doctest::Approx(18911232.0).epsilon(1e-9),
+                  "softmax entries at L = 512: " << at512.softmax_evals << ", by hand 18,911,232");
+    CHECK_MESSAGE(at512.head_flops == at256.head_flops, "the output head works on one column whatever L is");
 }
 
 }  // TEST_SUITE

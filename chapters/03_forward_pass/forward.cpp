@@ -2,6 +2,8 @@
 // chapters/03_forward_pass/README.md: the banner sections are the lesson's steps.
 #include "03_forward_pass/forward.hpp"
 
+#include "03_forward_pass/block_pieces.hpp"  // the block pieces' definitions, compiled here for float32
+
 #include "02_attention/attention.hpp"
 #include "common/errors.hpp"
 
@@ -97,43 +99,12 @@ void check_ids(const Gpt2Config& config, const std::vector<int>& ids, int start)
 
 // --- Step 2: token + position embeddings --------------------------------------------------------
 
-// [listing:embed]
-void embed(const Gpt2Weights& w, const std::vector<int>& ids, int start, arma::fmat& x) {
-    // x (n_embd, T): column j = token ids[j]'s embedding + the embedding of its position.
-    for (arma::uword j = 0; j < ids.size(); ++j) x.col(j) = w.wte.col(ids[j]) + w.wpe.col(start + j);
-}
-// [/listing]
+// (embed: a template in forward.hpp, over the weights' number format)
 
 // --- Step 4: one transformer block, in pieces ----------------------------------------------------
 
-// [listing:block_pieces]
-// 1. Project: the new tokens' queries, keys and values, from the LayerNorm of the residual stream.
-void project_qkv(const LayerWeights& w, const Gpt2Config& config, ForwardBuffers& b) {
-    layer_norm(b.x, w.ln_1_weight, w.ln_1_bias, config.layer_norm_epsilon, b.h);  // (n, T)
-    b.qkv = w.attn_qkv_weight * b.h;  // (3n, T): gemm for a prompt, gemv for one token
-    b.qkv.each_col() += w.attn_qkv_bias;
-}
-
-// 3. Attend over everything stored, then project back into the residual stream.
-void attend_stored(const LayerWeights& w, const Gpt2Config& config, int start, const arma::fmat& K,
-                   const arma::fmat& V, ForwardBuffers& b) {
-    causal_attention_heads(b.qkv, config.n_embd, config.n_head, start, K, V, b.scores, b.attn);  // (n, T)
-    b.proj = w.attn_proj_weight * b.attn;  // (n, T)
-    b.proj.each_col() += w.attn_proj_bias;
-    b.x += b.proj;  // the residual connection
-}
-
-// The MLP sub-block: x += proj(gelu(fc(ln_2(x))))
-void mlp(const LayerWeights& w, const Gpt2Config& config, ForwardBuffers& b) {
-    layer_norm(b.x, w.ln_2_weight, w.ln_2_bias, config.layer_norm_epsilon, b.h);  // (n, T)
-    b.fc = w.mlp_fc_weight * b.h;  // (4n, T)
-    b.fc.each_col() += w.mlp_fc_bias;
-    gelu_in_place(b.fc);
-    b.proj = w.mlp_proj_weight * b.fc;  // (n, T)
-    b.proj.each_col() += w.mlp_proj_bias;
-    b.x += b.proj;
-}
-// [/listing]
+// (the block pieces — project_qkv, attend_stored, add_attention_output, mlp — are templates in
+// forward.hpp, over the weights' number format)
 
 namespace {
 
@@ -183,15 +154,7 @@ void run_uncached(const Gpt2Weights& weights, const std::vector<int>& ids, Forwa
 
 }  // namespace
 
-// [listing:last_logits]
-// Final LayerNorm of the last column and its logits: only one column goes through the
-// (vocab × n_embd) output projection, the largest matrix of the model.
-void last_logits(const Gpt2Weights& weights, ForwardBuffers& b, arma::fvec& logits) {
-    b.last = b.x.col(b.x.n_cols - 1);  // (n_embd): same size every time, no allocation
-    layer_norm(b.last, weights.ln_f_weight, weights.ln_f_bias, weights.config.layer_norm_epsilon, b.last);
-    logits = weights.output_embedding().t() * b.last;  // (vocab): gemv with the transposed matrix, no copy
-}
-// [/listing]
+// (last_logits, every_logits: templates in forward.hpp)
 
 // --- Steps 6–7: the whole model, all positions or only the last ---------------------------------
 
@@ -200,9 +163,9 @@ arma::fmat forward(const Gpt2Weights& weights, const std::vector<int>& ids, cons
     check_ids(weights.config, ids, 0);
     std::unique_ptr<ForwardBuffers> b = make_forward_buffers(weights.config, static_cast<int>(ids.size()));
     run_uncached(weights, ids, *b, trace);
-    layer_norm(b->x, weights.ln_f_weight, weights.ln_f_bias, weights.config.layer_norm_epsilon, b->h);  // (n, T)
+    arma::fmat logits;
+    every_logits(weights, *b, logits);  // ln_f into b->h, then (vocab, T) = wteᵀ·h, one gemm
     trace_stage(trace, "ln_f", b->h);
-    arma::fmat logits = weights.output_embedding().t() * b->h;  // (vocab, T) = wteᵀ·h, one gemm
     trace_stage(trace, "logits", logits);
     return logits;
 }
@@ -217,5 +180,15 @@ arma::fvec forward_last(const Gpt2Weights& weights, const std::vector<int>& ids)
     return logits;
 }
 
+
+// The block pieces for chapter 03's float32 weights (chapter 09 compiles them for bfloat16).
+template void embed<Gpt2Weights>(const Gpt2Weights&, const std::vector<int>&, int, arma::fmat&);
+template void project_qkv<LayerWeights>(const LayerWeights&, const Gpt2Config&, ForwardBuffers&);
+template void attend_stored<LayerWeights>(const LayerWeights&, const Gpt2Config&, int, const arma::fmat&,
+                                          const arma::fmat&, ForwardBuffers&);
+template void add_attention_output<LayerWeights>(const LayerWeights&, ForwardBuffers&);
+template void mlp<LayerWeights>(const LayerWeights&, const Gpt2Config&, ForwardBuffers&);
+template void last_logits<Gpt2Weights>(const Gpt2Weights&, ForwardBuffers&, arma::fvec&);
+template void every_logits<Gpt2Weights>(const Gpt2Weights&, ForwardBuffers&, arma::fmat&);
 
 }  // namespace gpt2

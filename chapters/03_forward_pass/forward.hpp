@@ -50,24 +50,40 @@ void use_columns(ForwardBuffers& b, arma::uword T);
 // Throws UserError for an empty list, an id outside the vocabulary, or start + T past the window.
 void check_ids(const Gpt2Config& config, const std::vector<int>& ids, int start);
 
-// Step 2: b.x (n_embd, T) = token embeddings + the embeddings of positions [start, start + T).
-void embed(const Gpt2Weights& weights, const std::vector<int>& ids, int start, arma::fmat& x);
-
-// Step 4, a block in pieces (each works in place on the buffers):
-// 1. b.h = ln_1(b.x); b.qkv (3·n_embd, T) = W_qkv·b.h + bias. Rows [n, 2n) are the new keys,
-//    rows [2n, 3n) the new values: new_keys(b), new_values(b).
-void project_qkv(const LayerWeights& w, const Gpt2Config& config, ForwardBuffers& b);
+// The new keys and values project_qkv leaves in b.qkv: rows [n, 2n) and [2n, 3n).
 inline arma::subview<float> new_keys(ForwardBuffers& b) { return b.qkv.rows(b.x.n_rows, 2 * b.x.n_rows - 1); }
 inline arma::subview<float> new_values(ForwardBuffers& b) { return b.qkv.rows(2 * b.x.n_rows, 3 * b.x.n_rows - 1); }
-// 3. The T queries, at positions [start, start + T), attend over columns [0, start + T) of K
-//    and V (n_embd, ≥ start + T); b.x += W_proj·(heads merged) + bias.
-void attend_stored(const LayerWeights& w, const Gpt2Config& config, int start, const arma::fmat& K,
-                   const arma::fmat& V, ForwardBuffers& b);
-// The MLP sub-block: b.x += W_proj·gelu(W_fc·ln_2(b.x) + b_fc) + b_proj.
-void mlp(const LayerWeights& w, const Gpt2Config& config, ForwardBuffers& b);
 
+// --- Steps 2–5: the block pieces, templates over the weights --------------------------------
+// Gpt2Weights holds float32 matrices; chapter 09's Bf16Weights the same names in bfloat16. The
+// pieces are defined once, in block_pieces.hpp, and compiled for each weights type once: for
+// Gpt2Weights in forward.cpp, for Bf16Weights in chapter 09.
+
+// Step 2: x (n_embd, T) = token embeddings + the embeddings of positions [start, start + T).
+template <class Weights>
+void embed(const Weights& w, const std::vector<int>& ids, int start, arma::fmat& x);
+// Step 4, a block in pieces (each works in place on the buffers):
+// 1. b.h = ln_1(b.x); b.qkv (3·n_embd, T) = W_qkv·b.h + bias: new_keys(b), new_values(b) above.
+template <class Layer>
+void project_qkv(const Layer& w, const Gpt2Config& config, ForwardBuffers& b);
+// 3. The T queries, at positions [start, start + T), attend over columns [0, start + T) of K and
+//    V (n_embd, ≥ start + T); b.x += W_proj·(heads merged) + bias.
+template <class Layer>
+void attend_stored(const Layer& w, const Gpt2Config& config, int start, const arma::fmat& K, const arma::fmat& V,
+                   ForwardBuffers& b);
+//    Its second half on its own: b.x += W_proj·b.attn + bias (chapter 07 attends sequence by
+//    sequence, then projects every sequence's column in one product).
+template <class Layer>
+void add_attention_output(const Layer& w, ForwardBuffers& b);
+// The MLP sub-block: b.x += W_proj·gelu(W_fc·ln_2(b.x) + b_fc) + b_proj.
+template <class Layer>
+void mlp(const Layer& w, const Gpt2Config& config, ForwardBuffers& b);
 // Final LayerNorm of the last column, and its logits (vocab).
-void last_logits(const Gpt2Weights& weights, ForwardBuffers& b, arma::fvec& logits);
+template <class Weights>
+void last_logits(const Weights& weights, ForwardBuffers& b, arma::fvec& logits);
+// Final LayerNorm of every column (into b.h), and every column's logits: (vocab, T).
+template <class Weights>
+void every_logits(const Weights& weights, ForwardBuffers& b, arma::fmat& logits);
 
 // Logits for every position of `ids`: (vocab, T). Throws UserError for bad ids or T > n_positions.
 arma::fmat forward(const Gpt2Weights& weights, const std::vector<int>& ids, const TraceFn* trace = nullptr);

@@ -29,10 +29,11 @@ enum class Init { Normal, Residual, One, Zero };
 // checkpoint stores it in (row-major, PyTorch's order).
 struct Slot {
     std::string name;                   // without the optional "transformer." prefix
-    float* memory;
+    float* memory;                      // nullptr when a MatrixSink takes the tensor instead
     std::vector<std::uint64_t> shape;   // as in the checkpoint, e.g. [n_embd, 3·n_embd]
     std::uint64_t n_elements;
     Init init;
+    MatrixWriter write;                 // set when memory is nullptr
 };
 
 // [listing:weights_no_transpose]
@@ -41,13 +42,19 @@ struct Slot {
 Slot matrix_slot(const std::string& name, arma::fmat& m, std::uint64_t rows, std::uint64_t cols,
                  Init init) {
     m.set_size(arma::uword(cols), arma::uword(rows));  // (out, in): uninitialised, filled next
-    return {name, m.memptr(), {rows, cols}, rows * cols, init};
+    return {name, m.memptr(), {rows, cols}, rows * cols, init, {}};
 }
 // [/listing]
 
+// A big matrix that a MatrixSink takes (load_gpt2_streaming): nothing allocated here.
+Slot streamed_slot(const std::string& name, BigMatrix which, int layer, std::uint64_t rows, std::uint64_t cols,
+                   Init init, const MatrixSink& sink) {
+    return {name, nullptr, {rows, cols}, rows * cols, init, sink(which, layer, {rows, cols})};
+}
+
 Slot vector_slot(const std::string& name, arma::fvec& v, std::uint64_t n, Init init) {
     v.set_size(arma::uword(n));
-    return {name, v.memptr(), {n}, n, init};
+    return {name, v.memptr(), {n}, n, init, {}};
 }
 
 // Allocates every weight of `config` (uninitialised) and lists them in a FIXED order: the
@@ -55,12 +62,16 @@ Slot vector_slot(const std::string& name, arma::fvec& v, std::uint64_t n, Init i
 // (tests/tools/reference_gpt2.py relies on it):
 //   0 wte, 1 wpe, then for block l the 12 tensors 2+12l … 13+12l in the order below,
 //   then ln_f.weight, ln_f.bias.
-std::vector<Slot> allocate(Gpt2Weights& w, const Gpt2Config& config) {
+std::vector<Slot> allocate(Gpt2Weights& w, const Gpt2Config& config, const MatrixSink* sink = nullptr) {
     const std::uint64_t C = std::uint64_t(config.n_embd), V = std::uint64_t(config.vocab_size),
                         P = std::uint64_t(config.n_positions);
     w.config = config;
     std::vector<Slot> slots;
-    slots.push_back(matrix_slot("wte.weight", w.wte, V, C, Init::Normal));      // (C, V)
+    auto big = [&](const std::string& name, BigMatrix which, int layer, arma::fmat& m, std::uint64_t rows,
+                   std::uint64_t cols, Init init) {
+        return sink ? streamed_slot(name, which, layer, rows, cols, init, *sink) : matrix_slot(name, m, rows, cols, init);
+    };
+    slots.push_back(big("wte.weight", BigMatrix::wte, -1, w.wte, V, C, Init::Normal));  // (C, V)
     slots.push_back(matrix_slot("wpe.weight", w.wpe, P, C, Init::Normal));      // (C, P)
     w.layers.assign(std::size_t(config.n_layer), LayerWeights{});
     for (int l = 0; l < config.n_layer; ++l) {
@@ -68,15 +79,15 @@ std::vector<Slot> allocate(Gpt2Weights& w, const Gpt2Config& config) {
         const std::string h = "h." + std::to_string(l) + ".";
         slots.push_back(vector_slot(h + "ln_1.weight", L.ln_1_weight, C, Init::One));
         slots.push_back(vector_slot(h + "ln_1.bias", L.ln_1_bias, C, Init::Zero));
-        slots.push_back(matrix_slot(h + "attn.c_attn.weight", L.attn_qkv_weight, C, 3 * C, Init::Normal));  // (3C, C)
+        slots.push_back(big(h + "attn.c_attn.weight", BigMatrix::attn_qkv, l, L.attn_qkv_weight, C, 3 * C, Init::Normal));  // (3C, C)
         slots.push_back(vector_slot(h + "attn.c_attn.bias", L.attn_qkv_bias, 3 * C, Init::Zero));
-        slots.push_back(matrix_slot(h + "attn.c_proj.weight", L.attn_proj_weight, C, C, Init::Residual));   // (C, C)
+        slots.push_back(big(h + "attn.c_proj.weight", BigMatrix::attn_proj, l, L.attn_proj_weight, C, C, Init::Residual));  // (C, C)
         slots.push_back(vector_slot(h + "attn.c_proj.bias", L.attn_proj_bias, C, Init::Zero));
         slots.push_back(vector_slot(h + "ln_2.weight", L.ln_2_weight, C, Init::One));
         slots.push_back(vector_slot(h + "ln_2.bias", L.ln_2_bias, C, Init::Zero));
-        slots.push_back(matrix_slot(h + "mlp.c_fc.weight", L.mlp_fc_weight, C, 4 * C, Init::Normal));      // (4C, C)
+        slots.push_back(big(h + "mlp.c_fc.weight", BigMatrix::mlp_fc, l, L.mlp_fc_weight, C, 4 * C, Init::Normal));  // (4C, C)
         slots.push_back(vector_slot(h + "mlp.c_fc.bias", L.mlp_fc_bias, 4 * C, Init::Zero));
-        slots.push_back(matrix_slot(h + "mlp.c_proj.weight", L.mlp_proj_weight, 4 * C, C, Init::Residual)); // (C, 4C)
+        slots.push_back(big(h + "mlp.c_proj.weight", BigMatrix::mlp_proj, l, L.mlp_proj_weight, 4 * C, C, Init::Residual));  // (C, 4C)
         slots.push_back(vector_slot(h + "mlp.c_proj.bias", L.mlp_proj_bias, C, Init::Zero));
     }
     slots.push_back(vector_slot("ln_f.weight", w.ln_f_weight, C, Init::One));
@@ -141,12 +152,17 @@ std::uint64_t first_non_finite(const float* data, std::uint64_t n) {
     return n;
 }
 
-void check_finite(const SafetensorsFile& file, const TensorInfo& t, const float* data) {
-    const std::uint64_t bad = first_non_finite(data, t.n_elements);
-    if (bad == t.n_elements) return;
+// `count` values of tensor t from element `first` on (the whole tensor by default).
+void check_finite(const SafetensorsFile& file, const TensorInfo& t, const float* data, std::uint64_t first = 0,
+                  std::uint64_t count = UINT64_MAX) {
+    if (count == UINT64_MAX) count = t.n_elements;
+    const std::uint64_t at = first_non_finite(data, count);
+    if (at == count) return;
+    data += at;
+    const std::uint64_t bad = first + at;
     // A NaN or Inf weight turns every logit into NaN: refuse rather than print garbage.
     throw UserError(file.path() + ": tensor " + display_name(t.name) + " holds " +
-                    (std::isnan(data[bad]) ? "NaN" : "Inf") + " at element " + with_commas(bad) +
+                    (std::isnan(*data) ? "NaN" : "Inf") + " at element " + with_commas(bad) +
                     " (file byte " + with_commas(file.data_start() + t.begin + bad * dtype_size(t.dtype)) +
                     "); the checkpoint is corrupt, re-download it (e.g. `make gpt2`)");
 }
@@ -164,13 +180,40 @@ bool equals_wte(const SafetensorsFile& file, const TensorInfo& lm_head, const ar
     return true;
 }
 
+// Streaming: the tensor in chunks of 64K values, each checked, handed to `write`.
+constexpr std::uint64_t kChunk = 1 << 16;
+void stream_tensor(const SafetensorsFile& file, const TensorInfo& t, const MatrixWriter& write) {
+    std::vector<float> chunk(std::size_t(std::min<std::uint64_t>(t.n_elements, kChunk)));
+    for (std::uint64_t done = 0; done < t.n_elements;) {
+        const std::uint64_t n = std::min<std::uint64_t>(t.n_elements - done, chunk.size());
+        file.read_f32(t, chunk.data(), done, n);
+        check_finite(file, t, chunk.data(), done, n);
+        write(done, chunk.data(), n);
+        done += n;
+    }
+}
+
+// Two tensors of the same shape hold the same values (lm_head saved as a copy of wte).
+bool tensors_equal(const SafetensorsFile& file, const TensorInfo& a, const TensorInfo& b) {
+    if (a.n_elements != b.n_elements) return false;
+    std::vector<float> x(std::size_t(std::min<std::uint64_t>(a.n_elements, kChunk))), y(x.size());
+    for (std::uint64_t done = 0; done < a.n_elements;) {
+        const std::uint64_t n = std::min<std::uint64_t>(a.n_elements - done, x.size());
+        file.read_f32(a, x.data(), done, n);
+        file.read_f32(b, y.data(), done, n);
+        if (std::memcmp(x.data(), y.data(), n * sizeof(float)) != 0) return false;
+        done += n;
+    }
+    return true;
+}
+
 std::string shape_text(const std::vector<std::uint64_t>& shape) {
     TensorInfo t;
     t.shape = shape;
     return t.shape_string();
 }
 
-Gpt2Weights load_checkpoint(const ModelFiles& files) {
+Gpt2Weights load_checkpoint(const ModelFiles& files, const MatrixSink* sink = nullptr) {
     const Gpt2Config config = load_config_json(files.config);  // validated: sizes are sane
     const SafetensorsFile file(files.safetensors);
     const std::string where = file.path();
@@ -193,7 +236,7 @@ Gpt2Weights load_checkpoint(const ModelFiles& files) {
     }
 
     Gpt2Weights w;
-    std::vector<Slot> slots = allocate(w, config);
+    std::vector<Slot> slots = allocate(w, config, sink);
     for (const Slot& slot : slots) {
         const auto it = by_name.find(slot.name);
         if (it == by_name.end())
@@ -206,6 +249,10 @@ Gpt2Weights load_checkpoint(const ModelFiles& files) {
                             std::to_string(config.n_positions) + ", vocab_size " +
                             std::to_string(config.vocab_size) + ") needs " + shape_text(slot.shape) +
                             "; use the config.json that came with the weights");
+        if (!slot.memory) {  // a MatrixSink takes it, chunk by chunk (load_gpt2_streaming)
+            stream_tensor(file, t, slot.write);
+            continue;
+        }
         // [listing:weights_read_in_place]
         file.read_f32(t, slot.memory);  // straight into the Armadillo matrix: no second copy
         // [/listing]
@@ -221,7 +268,9 @@ Gpt2Weights load_checkpoint(const ModelFiles& files) {
             throw UserError(where + ": tensor " + display_name(t.name) + " has shape " + t.shape_string() +
                             ", but " + files.config + " needs " + shape_text(expected) +
                             " (vocab_size, n_embd); use the config.json that came with the weights");
-        if (!equals_wte(file, t, w.wte)) {
+        if (sink) {
+            if (!tensors_equal(file, t, *by_name.at("wte.weight"))) stream_tensor(file, t, (*sink)(BigMatrix::lm_head, -1, t.shape));
+        } else if (!equals_wte(file, t, w.wte)) {
             w.lm_head.set_size(arma::uword(config.n_embd), arma::uword(config.vocab_size));  // (C, V)
             file.read_f32(t, w.lm_head.memptr());
             check_finite(file, t, w.lm_head.memptr());
@@ -252,9 +301,9 @@ constexpr std::uint64_t kGolden = 0x9E3779B97F4A7C15ull;  // SplitMix64's increm
 // `key`; its top 24 bits r ∈ [0, 2^24) give (r − 2^23)·scale, uniform in [−a, a).
 // Every element is computed on its own, so any split over threads gives the same numbers.
 void fill_uniform(float* out, std::uint64_t begin, std::uint64_t end, std::uint64_t key, float scale) {
-    for (std::uint64_t i = begin; i < end; ++i) {
+    for (std::uint64_t i = begin; i < end; ++i) {  // out points at element `begin`
         const std::uint64_t bits = mix64(key + (i + 1) * kGolden);
-        out[i] = float(std::int64_t(bits >> 40) - (std::int64_t(1) << 23)) * scale;
+        out[i - begin] = float(std::int64_t(bits >> 40) - (std::int64_t(1) << 23)) * scale;
     }
 }
 // [/listing]
@@ -271,20 +320,30 @@ std::uint64_t Gpt2Weights::bytes() const {
     return n * sizeof(float);
 }
 
-Gpt2Weights load_gpt2(const std::string& model_arg) {
-    if (model_arg == "random") return random_gpt2(gpt2_small_config());
+namespace {
+
+Gpt2Weights load_any(const std::string& model_arg, const MatrixSink* sink) {
+    if (model_arg == "random") return random_gpt2(gpt2_small_config(), 1234, sink);
     if (model_arg == "mini") {  // the small model trained here, shipped in data/mini
-        Gpt2Weights w = load_checkpoint(resolve_model_path(mini_model_dir()));
+        Gpt2Weights w = load_checkpoint(resolve_model_path(mini_model_dir()), sink);
         w.source = "mini";
         return w;
     }
-    return load_checkpoint(resolve_model_path(model_arg));
+    return load_checkpoint(resolve_model_path(model_arg), sink);
 }
 
-Gpt2Weights random_gpt2(const Gpt2Config& config, std::uint64_t seed) {
+}  // namespace
+
+Gpt2Weights load_gpt2(const std::string& model_arg) { return load_any(model_arg, nullptr); }
+
+Gpt2Weights load_gpt2_streaming(const std::string& model_arg, const MatrixSink& sink) {
+    return load_any(model_arg, &sink);
+}
+
+Gpt2Weights random_gpt2(const Gpt2Config& config, std::uint64_t seed, const MatrixSink* sink) {
     config.validate("random model");
     Gpt2Weights w;
-    const std::vector<Slot> slots = allocate(w, config);
+    const std::vector<Slot> slots = allocate(w, config, sink);
 
     // GPT-2's initialisation: weights with std 0.02, the two projections that feed the
     // residual stream (attn.c_proj, mlp.c_proj) scaled down by 1/√(2·n_layer), LayerNorm
@@ -300,14 +359,15 @@ Gpt2Weights random_gpt2(const Gpt2Config& config, std::uint64_t seed) {
     auto work = [&](unsigned part) {
         for (std::size_t k = 0; k < slots.size(); ++k) {
             const Slot& s = slots[k];
+            if (!s.memory) continue;  // streamed below, on one thread: a sink takes chunks in order
             const std::uint64_t begin = s.n_elements * part / n_threads;
             const std::uint64_t end = s.n_elements * (part + 1) / n_threads;
             switch (s.init) {
             case Init::Normal:
-                fill_uniform(s.memory, begin, end, mix64(seed_key + k), scale_normal);
+                fill_uniform(s.memory + begin, begin, end, mix64(seed_key + k), scale_normal);
                 break;
             case Init::Residual:
-                fill_uniform(s.memory, begin, end, mix64(seed_key + k), scale_residual);
+                fill_uniform(s.memory + begin, begin, end, mix64(seed_key + k), scale_residual);
                 break;
             case Init::One:
                 std::fill(s.memory + begin, s.memory + end, 1.0f);
@@ -322,6 +382,20 @@ Gpt2Weights random_gpt2(const Gpt2Config& config, std::uint64_t seed) {
     for (unsigned part = 1; part < n_threads; ++part) helpers.emplace_back(work, part);
     work(0);
     for (std::thread& t : helpers) t.join();
+    // The streamed matrices (load_gpt2_streaming): generated a chunk at a time, the same numbers.
+    std::vector<float> chunk;
+    for (std::size_t k = 0; k < slots.size(); ++k) {
+        const Slot& s = slots[k];
+        if (s.memory) continue;
+        const float scale = s.init == Init::Residual ? scale_residual : scale_normal;
+        chunk.resize(std::size_t(std::min<std::uint64_t>(s.n_elements, kChunk)));
+        for (std::uint64_t done = 0; done < s.n_elements;) {
+            const std::uint64_t n = std::min<std::uint64_t>(s.n_elements - done, chunk.size());
+            fill_uniform(chunk.data(), done, done + n, mix64(seed_key + k), scale);
+            s.write(done, chunk.data(), n);
+            done += n;
+        }
+    }
 
     w.source = "random (seed " + std::to_string(seed) + ")";
     w.is_random = true;

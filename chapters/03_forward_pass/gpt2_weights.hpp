@@ -9,6 +9,7 @@
 
 #include <armadillo>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -56,11 +57,24 @@ struct Gpt2Weights {
 // model_arg: a folder or file as above, "mini" (data/mini, the small model trained here) or
 // "random" (GPT-2 124M's shapes, random weights).
 Gpt2Weights load_gpt2(const std::string& model_arg);
+// Chapter 09's way in: load_gpt2, but the big matrices — wte (lm_head if separate) and every
+// block's four weight matrices — are handed to a sink in chunks as they are read (or
+// generated) instead of being kept, so a program can convert them (to bfloat16) without ever
+// holding the float32 model. The chunks come in the checkpoint's order: `first` counts the
+// tensor's elements row-major over its shape (wte: [vocab, n_embd]; Conv1D weights: [in, out]).
+enum class BigMatrix { wte, attn_qkv, attn_proj, mlp_fc, mlp_proj, lm_head };
+using MatrixWriter = std::function<void(std::uint64_t first, const float* values, std::uint64_t count)>;
+// Called once per big matrix, before its chunks (layer: its block, −1 for wte and lm_head).
+using MatrixSink = std::function<MatrixWriter(BigMatrix which, int layer, const std::vector<std::uint64_t>& shape)>;
+// The returned weights hold everything else (wpe, biases, LayerNorms) and EMPTY big matrices.
+// Same checks and errors as load_gpt2; the random model gives the same numbers as random_gpt2.
+Gpt2Weights load_gpt2_streaming(const std::string& model_arg, const MatrixSink& sink);
+
 // GPT-2's shapes with deterministic pseudo-random weights (fixed seed, GPT-2's init scale):
 // uniform with std 0.02 (attn/mlp c_proj: 0.02/√(2·n_layer)), LayerNorm weights 1, biases 0.
 // Each element comes from a counter-based generator (SplitMix64 of seed, tensor, index; see
 // tests/reference/README.md), so it is fast, split over threads, and numpy can regenerate it.
-Gpt2Weights random_gpt2(const Gpt2Config& config, std::uint64_t seed = 1234);
+Gpt2Weights random_gpt2(const Gpt2Config& config, std::uint64_t seed = 1234, const MatrixSink* sink = nullptr);
 // The plain notices every program prints when the random model, or the small trained one, is in use.
 std::string random_model_notice();
 std::string mini_model_notice();

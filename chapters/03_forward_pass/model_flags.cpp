@@ -68,12 +68,15 @@ std::vector<int> resolve_prompt(const ModelFlags& flags, const Gpt2Config& confi
     return resolve_prompt(flags, config, Tokenizer::load(flags.vocab_dir));
 }
 
+void print_model_notice(const std::string& source, bool is_random) {
+    if (!is_random && source != "mini") return;
+    std::fflush(stdout);
+    std::fprintf(stderr, "%s\n", (is_random ? random_model_notice() : mini_model_notice()).c_str());
+}
+
 Gpt2Weights load_model(const ModelFlags& flags) {
     Gpt2Weights weights = load_gpt2(flags.model);
-    if (weights.is_random || weights.source == "mini") {
-        std::fflush(stdout);
-        std::fprintf(stderr, "%s\n", (weights.is_random ? random_model_notice() : mini_model_notice()).c_str());
-    }
+    print_model_notice(weights.source, weights.is_random);
     return weights;
 }
 

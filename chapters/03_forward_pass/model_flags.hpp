@@ -61,6 +61,8 @@ std::vector<int> resolve_prompt(const ModelFlags& flags, const Gpt2Config& confi
 // load_gpt2(flags.model); when the model is the built-in random one, prints
 // random_model_notice() on stderr (stdout stays clean for --json).
 Gpt2Weights load_model(const ModelFlags& flags);
+// The notice alone, for a program that loads its weights another way (chapter 09).
+void print_model_notice(const std::string& source, bool is_random);
 
 // The tokenizer from --vocab-dir. When it cannot be loaded but the prompt came as
 // --prompt-ids, the chapters still run (printing ids) after a one-line warning on stderr;

@@ -13,16 +13,18 @@ namespace gpt2 {
 
 // [listing:cost_counts]
 StepCost naive_step_cost(const Gpt2Config& config, int tokens) {
+    // [exercise:naive_step_cost] see chapters/04_naive_decode/README.md, step 4
     const double d = config.n_embd, L = tokens, n = config.n_layer, V = config.vocab_size;
     StepCost cost;
     cost.matmul_flops = n * 2.0 * L * 12.0 * d * d;  // qkv 3d², proj d², fc 4d², mlp proj 4d²
-    cost.attention_flops = n * 2.0 * 2.0 * L * L * d;  // QᵀK and V·P over all heads (full L×L)
+    cost.attention_flops = n * 2.0 * 2.0 * L * L * d;  // KᵀQ and V·P over all heads (full L×L)
     cost.head_flops = 2.0 * d * V;                    // logits of the last position only
     cost.gelu_evals = n * 4.0 * d * L;
     cost.softmax_evals = n * config.n_head * L * (L + 1) / 2.0;  // query j sees j + 1 keys
     cost.layer_norm_evals = n * 2.0 * d * L;
     cost.weight_bytes = decode_weight_bytes(config);
     return cost;
+    // [/exercise]
 }
 
 StepCost cached_step_cost(const Gpt2Config& config, int context) {
@@ -72,23 +74,6 @@ std::vector<int> naive_step_widths(int prompt_tokens, int new_tokens) {
 double MachineRates::gemm_rate(int tokens) const { return rate_at(gemm_tokens, gemm_flops_per_s, tokens); }
 double MachineRates::attention_rate(int tokens) const { return rate_at(gemm_tokens, attention_flops_per_s, tokens); }
 
-namespace {
-
-// Best of `repeats` timings of body() (after one warm-up run).
-template <class Body>
-double best_seconds(int repeats, Body body) {
-    body();
-    double best = std::numeric_limits<double>::infinity();
-    for (int r = 0; r < std::max(1, repeats); ++r) {
-        Stopwatch watch;
-        body();
-        best = std::min(best, watch.seconds());
-    }
-    return best;
-}
-
-}  // namespace
-
 // [listing:ceiling_sweep]
 double measure_decode_sweep(const Gpt2Weights& weights, int repeats) {
     const Gpt2Config& c = weights.config;
@@ -109,17 +94,21 @@ double measure_decode_sweep(const Gpt2Weights& weights, int repeats) {
 }
 // [/listing]
 
+double decode_sweep_bytes(const Gpt2Weights& weights) {
+    double matrix_bytes = static_cast<double>(weights.output_embedding().n_elem);
+    for (const LayerWeights& layer : weights.layers)
+        matrix_bytes += layer.attn_qkv_weight.n_elem + layer.attn_proj_weight.n_elem + layer.mlp_fc_weight.n_elem +
+                        layer.mlp_proj_weight.n_elem;
+    return matrix_bytes * sizeof(float);
+}
+
 MachineRates measure_machine(const Gpt2Weights& weights, const std::vector<int>& gemm_tokens, int repeats,
                              const std::function<void(const std::string&)>& progress) {
     const Gpt2Config& c = weights.config;
     MachineRates rates;
     if (progress) progress("ceiling: one matrix-vector sweep over every weight");
     rates.sweep_s = measure_decode_sweep(weights, repeats);
-    double matrix_bytes = static_cast<double>(weights.output_embedding().n_elem);
-    for (const LayerWeights& layer : weights.layers)
-        matrix_bytes += layer.attn_qkv_weight.n_elem + layer.attn_proj_weight.n_elem + layer.mlp_fc_weight.n_elem +
-                        layer.mlp_proj_weight.n_elem;
-    rates.sweep_bytes = matrix_bytes * sizeof(float);
+    rates.sweep_bytes = decode_sweep_bytes(weights);
 
     // The gemm and attention rates at every width. Each timing takes the next layer's
     // matrices in turn, so their 28 MB (GPT-2 small) come from memory, as in a real forward
@@ -179,11 +168,17 @@ MachineRates measure_machine(const Gpt2Weights& weights, const std::vector<int>&
         rates.gemm_flops_per_s.push_back(2.0 * L * 12.0 * d * d / gemm_best[i]);
         rates.attention_flops_per_s.push_back(2.0 * 2.0 * L * L * d / attention_best[i]);
     }
+    if (progress) progress("GELU, softmax and LayerNorm rates");
+    measure_elementwise_rates(weights, rates);
+    return rates;
+}
 
+void measure_elementwise_rates(const Gpt2Weights& weights, MachineRates& rates) {
     // The element-wise work, timed on the model's own functions: GELU over a (4d, 256) block,
     // a causal softmax over a (256, 256) block of scores (256·257/2 visible entries), a
     // LayerNorm over a (d, 256) block.
-    if (progress) progress("GELU, softmax and LayerNorm rates");
+    const Gpt2Config& c = weights.config;
+    const arma::uword d = c.n_embd;
     const int width = 256;
     arma::fmat hidden(4 * d, width, arma::fill::randn), work(4 * d, width);
     rates.gelu_s = best_seconds(3, [&] {
@@ -200,7 +195,6 @@ MachineRates measure_machine(const Gpt2Weights& weights, const std::vector<int>&
     rates.layer_norm_s = best_seconds(3, [&] {
                              layer_norm(stream, first.ln_1_weight, first.ln_1_bias, c.layer_norm_epsilon, normalised);
                          }) / stream.n_elem;
-    return rates;
 }
 
 // [listing:cost_predictions]

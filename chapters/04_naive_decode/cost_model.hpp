@@ -3,7 +3,7 @@
 // Counting (README of chapter 04, step 4; d = n_embd, V = vocab, n = n_layer):
 //   a forward over L tokens, logits for the last one only (a naive decode step):
 //     weight matmuls  n · 2·L·12d²       (qkv 3d², proj d², fc 4d², mlp proj 4d², per token)
-//     attention       n · 2·2·L²·d       (scores QᵀK and the weighted sum, every head)
+//     attention       n · 2·2·L²·d       (scores KᵀQ and the weighted sum, every head)
 //     output head     2·d·V              (one column: a matrix-VECTOR product)
 //   one cached step at context L (one new token attending over L cached tokens):
 //     weight matmuls  n · 2·12d²   and every weight byte read once: a decode step is a
@@ -85,6 +85,10 @@ MachineRates measure_machine(const Gpt2Weights& weights, const std::vector<int>&
                              const std::function<void(const std::string&)>& progress = {});
 // Just the ceiling sweep: seconds of one matrix-vector pass over every decode weight.
 double measure_decode_sweep(const Gpt2Weights& weights, int repeats = 5);
+// The bytes that sweep reads: the matrices of every layer and the output projection.
+double decode_sweep_bytes(const Gpt2Weights& weights);
+// Just the element-wise rates (rates.gelu_s, softmax_s, layer_norm_s).
+void measure_elementwise_rates(const Gpt2Weights& weights, MachineRates& rates);
 
 // Predicted seconds, from counts and measured rates. The parts, for the lessons' tables:
 struct StepTime {

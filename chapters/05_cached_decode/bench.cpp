@@ -1,6 +1,7 @@
 // bench.cpp — chapter 05's --bench (README step 6): naive vs cached decoding over growing
 // outputs, next to the cost model's prediction and this machine's ceiling, measured in the
-// same run. Writes the per-step times (CSV) and a plot of step time vs position (gnuplot).
+// same run. Writes the per-step times (CSV) and the lesson's figures (gnuplot): step time vs
+// position (log and linear scale), the total time after N tokens, and the attention staircase.
 //
 // One run of N_max tokens per path, not one per length: a run of N tokens does exactly the
 // first N steps of the N_max run (same prompt, greedy, no early stop), so the time for N is
@@ -15,11 +16,10 @@
 #include "04_naive_decode/generation_report.hpp"
 #include "05_cached_decode/kv_cache.hpp"
 #include "common/paths.hpp"
+#include "common/progress.hpp"
 #include "common/report.hpp"
 #include "common/timing.hpp"
 #include "05_cached_decode/cached_decode.hpp"
-
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -42,27 +42,6 @@ std::vector<int> parse_token_counts(const std::string& text, int max) {
 }
 
 namespace {
-
-// A progress line on stderr: rewritten in place on a terminal, every ~10% otherwise.
-class Progress {
-public:
-    Progress(std::string what, int total) : what_(std::move(what)), total_(total), tty_(isatty(2)) {}
-    void update(int done) {
-        const int tenth = total_ >= 10 ? total_ / 10 : 1;
-        if (!tty_ && done % tenth != 0 && done != total_) return;
-        const double elapsed = watch_.seconds();
-        std::fprintf(stderr, "%s%s: %d/%d tokens, %.1f s%s", tty_ ? "\r" : "", what_.c_str(), done, total_, elapsed,
-                     tty_ ? "   " : "\n");
-        if (tty_ && done == total_) std::fprintf(stderr, "\n");
-        std::fflush(stderr);
-    }
-
-private:
-    std::string what_;
-    int total_;
-    bool tty_;
-    Stopwatch watch_;
-};
 
 Generation timed_run(const char* what, const Gpt2Weights& weights, const std::vector<int>& prompt,
                      const GenerationOptions& options, KVCache* cache) {
@@ -152,8 +131,12 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
     const std::string out_dir = flags.out_dir.empty() ? default_output_dir() : flags.out_dir;
     make_directories(out_dir);
     const std::string csv_path = out_dir + "/ch05_bench_steps.csv", plot_path = out_dir + "/ch05_step_times.png";
+    const std::string linear_path = out_dir + "/ch05_step_times_linear.png";
+    const std::string cumulative_path = out_dir + "/ch05_cumulative_time.png";
+    const std::string staircase_path = out_dir + "/ch05_attention_staircase.png";
     // Refuse to clobber before spending minutes (write_output_file checks again at the end).
-    { OutputFile check_csv(csv_path, flags.force), check_plot(plot_path, flags.force); }
+    for (const std::string& path : {csv_path, plot_path, linear_path, cumulative_path, staircase_path})
+        OutputFile check(path, flags.force);
 
     // 1. This machine's rates, measured now with the model's own matrices, at every sequence
     //    length a naive step will run over (P, P + 1, …, P + longest − 1).
@@ -219,17 +202,25 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
                       concat.step_seconds[i], predict_naive_step_s(config, context, rates), cached_predicted);
     }
     write_output_file(csv_path, csv, flags.force);
-    bool plotted = false;
-    {
-        OutputFile picture(plot_path, flags.force);
-        plotted = run_gnuplot_file("chapters/05_cached_decode/step_times.gp",
-                                   {{"csv", csv_path},
-                                    {"out", picture.temp_path()},
-                                    {"model", weights.is_random ? "random 124M-shaped weights" : shown_path(weights.source)},
-                                    {"prompt", std::to_string(P)},
-                                    {"ceiling_ms", format("%.6f", rates.sweep_s * 1000)}},
-                                   picture);  // commits the picture when gnuplot succeeded
-    }
+    const std::string model_name = weights.is_random ? "random 124M-shaped weights" : shown_path(weights.source);
+    // Draws one picture with a chapter's .gp file; `out` is set here, the rest by the caller.
+    std::vector<std::string> plots;
+    const auto draw = [&](const std::string& path, const char* gp_file,
+                          std::vector<std::pair<std::string, std::string>> variables) {
+        OutputFile picture(path, flags.force);
+        variables.push_back({"out", picture.temp_path()});
+        if (run_gnuplot_file(gp_file, variables, picture)) plots.push_back(path);  // committed when gnuplot succeeded
+    };
+    const std::vector<std::pair<std::string, std::string>> run_variables = {
+        {"csv", csv_path}, {"model", model_name}, {"prompt", std::to_string(P)}};
+    std::vector<std::pair<std::string, std::string>> step_variables = run_variables;
+    step_variables.push_back({"ceiling_ms", format("%.6f", rates.sweep_s * 1000)});
+    draw(plot_path, "chapters/05_cached_decode/step_times.gp", step_variables);
+    const bool plotted = !plots.empty();  // the log-scale picture: --json's "plot", as before
+    step_variables.push_back({"scale", "linear"});
+    draw(linear_path, "chapters/05_cached_decode/step_times.gp", step_variables);
+    draw(cumulative_path, "chapters/05_cached_decode/cumulative_time.gp", run_variables);
+    draw(staircase_path, "chapters/05_cached_decode/attention_staircase.gp", {});
 
     const double cached_decode_ms = cached.new_tokens() > 1 ? cached.decode_s / (cached.new_tokens() - 1) * 1e3 : 0;
     if (flags.model.json) {
@@ -255,7 +246,12 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
                     {"peak_rss_bytes", full_cache_peak_rss},
                     {"rows", json_rows},
                     {"csv", shown_path(csv_path)},
-                    {"plot", plotted ? Json(shown_path(plot_path)) : Json(nullptr)}});
+                    {"plot", plotted ? Json(shown_path(plot_path)) : Json(nullptr)},
+                    {"plots", [&] {
+                         Json shown = Json::array();
+                         for (const std::string& path : plots) shown.push_back(shown_path(path));
+                         return shown;
+                     }()}});
         return 0;
     }
     std::printf("\nnaive vs cached decoding of %s, %d-token prompt, greedy, %s threads\n",
@@ -282,7 +278,7 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights, const std::optiona
     std::printf("peak resident memory with the model and a full %d-token cache: %s\n", config.n_positions,
                 human_bytes(static_cast<std::uint64_t>(full_cache_peak_rss)).c_str());
     std::printf("wrote %s\n", shown_path(csv_path).c_str());
-    if (plotted) std::printf("wrote %s\n", shown_path(plot_path).c_str());
+    for (const std::string& path : plots) std::printf("wrote %s\n", shown_path(path).c_str());
     return 0;
 }
 

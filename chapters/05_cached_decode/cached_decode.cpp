@@ -1,5 +1,7 @@
 #include "05_cached_decode/cached_decode.hpp"
 
+#include "05_cached_decode/forward_cached.hpp"  // its definition, compiled here for float32
+
 #include "common/errors.hpp"
 #include "common/report.hpp"
 
@@ -9,26 +11,9 @@
 
 namespace gpt2 {
 
-// [listing:forward_cached]
-void forward_cached(const Gpt2Weights& weights, const std::vector<int>& ids, KVCache& cache,
-                    ForwardBuffers& buffers, arma::fvec& logits) {
-    // [exercise:cached_forward] see chapters/05_cached_decode/README.md, step 3
-    const Gpt2Config& config = weights.config;
-    const int start = cache.length();  // the position offset: the new tokens come after everything cached
-    check_ids(config, ids, start);
-    use_columns(buffers, ids.size());
-    embed(weights, ids, start, buffers.x);  // positions start, start + 1, ... — not 0, 1, ...
-    for (int l = 0; l < config.n_layer; ++l) {
-        const LayerWeights& layer = weights.layers[l];
-        project_qkv(layer, config, buffers);                                 // 1. q, k, v of the new tokens
-        cache.append(l, new_keys(buffers), new_values(buffers));             // 2. store k, v in the cache
-        attend_stored(layer, config, start, cache.keys(l), cache.values(l), buffers);  // 3. attend over it all
-        mlp(layer, config, buffers);
-    }
-    last_logits(weights, buffers, logits);
-    // [/exercise]
-}
-// [/listing]
+// forward_cached (forward_cached.hpp), for chapter 03's float32 weights.
+template void forward_cached<Gpt2Weights>(const Gpt2Weights&, const std::vector<int>&, KVCache&, ForwardBuffers&,
+                                          arma::fvec&);
 
 // [listing:cached_step]
 void cached_next_logits(const Gpt2Weights& weights, const std::vector<int>& sequence, int n_new, KVCache& cache,

@@ -18,8 +18,11 @@ namespace gpt2 {
 
 // Runs `ids` at positions [cache.length(), cache.length() + T): appends their K, V to the
 // cache, attends over everything cached, and writes the last position's logits (vocab).
-void forward_cached(const Gpt2Weights& weights, const std::vector<int>& ids, KVCache& cache,
-                    ForwardBuffers& buffers, arma::fvec& logits);
+// A template over the weights (chapter 03's Gpt2Weights, or chapter 09's bfloat16 ones).
+template <class Weights>
+void forward_cached(const Weights& weights, const std::vector<int>& ids, KVCache& cache,
+                    ForwardBuffers& buffers, arma::fvec& logits);  // defined in forward_cached.hpp
+
 
 // One cached step (README step 3): feeds the cache only the `n_new` tokens at the end of
 // `sequence` it has not seen, and writes the next-token logits (vocab). `new_ids` is a reused

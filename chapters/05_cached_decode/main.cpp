@@ -11,7 +11,7 @@
 //       ./chapter05 -p "The meaning of life is" -n 100
 //       ./chapter05 --verify -n 64          naive and cached: same tokens? logits how close?
 //       ./chapter05 --cache concat -n 900   what copying the cache every step costs
-//       ./chapter05 --bench                 (or make bench) the table and the plot
+//       ./chapter05 --bench                 (or make bench) the table and the plots
 
 #include "05_cached_decode/bench.hpp"          // the flags; --bench (step 6)
 #include "05_cached_decode/cached_decode.hpp"  // generate_cached: prefill, then one token per step
@@ -50,7 +50,7 @@ bool parse_flags(int argc, char** argv, Flags& flags) {
                "new-token counts --bench reports (default: \"" + flags.bench_tokens + "\")");
     cli.option("--bench-prompt-tokens", flags.bench_prompt_tokens, "N",
                "prompt length for --bench when no prompt is given (default: 16)", 1, 1024);
-    cli.option("--out-dir", flags.out_dir, "DIR", "where --bench writes its CSV and plot (default: build/out)");
+    cli.option("--out-dir", flags.out_dir, "DIR", "where --bench writes its CSV and plots (default: build/out)");
     cli.flag("--force", flags.force, "let --bench replace files this tutorial did not write");
     cli.needs("--bench-tokens", "--bench", "--bench-tokens only applies to --bench; add --bench, or drop it");
     cli.excludes("--verify", "--bench", "--verify, --bench and --cache concat are separate runs; give one of them");

@@ -1,5 +1,7 @@
 # step_times.gp — chapter 05's --bench plot: the time of every decode step against the
 # sequence length it reads, naive and cached, measured and predicted, under the ceiling.
+# --bench draws it twice: with a log scale, where the flat cached points and the ceiling are
+# easy to compare, and with a linear one, where a naive step's straight-line growth shows.
 # ./chapter05 --bench sets these variables, then loads this file:
 #   csv      the per-step CSV it wrote (step,context,naive_s,cached_s,concat_s,
 #            naive_predicted_s,cached_predicted_s)
@@ -7,13 +9,19 @@
 #   model    what was timed ("random 124M-shaped weights" or the model folder)
 #   prompt   the prompt's length in tokens
 #   ceiling_ms  one weight sweep, in ms (the bandwidth ceiling of a cached step)
+#   scale    'log' or 'linear': the step-time axis (optional; log when not set)
 set terminal pngcairo size 900,560 font 'sans,10'
 set output out
 set datafile separator ','
 set title sprintf('Time of each decode step vs sequence length (%s, %s-token prompt)', model, prompt)
 set xlabel 'sequence length the step reads (tokens)'
-set ylabel 'step time (ms, log scale)'
-set logscale y
+if (exists('scale') && scale eq 'linear') {
+    set ylabel 'step time (ms)'
+    set yrange [0:*]
+} else {
+    set ylabel 'step time (ms, log scale)'
+    set logscale y
+}
 set key top left
 set grid
 # every ::2 skips the header and step 1 (the prefill, which is not a decode step)
