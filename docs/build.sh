@@ -2,21 +2,34 @@
 # Builds the book: docs/site/index.html (the table of contents) and one page per chapter from
 # chapters/NN_topic/README.md, with the listings pulled from the code, the figures the chapters
 # plot, and a highlighted page for every source file a lesson links to.
-# Usage: docs/build.sh [--no-figures] [NN]
+# Usage: docs/build.sh [--no-figures] [--student] [NN]
 #   NN            build only that chapter's page (`make docs CH=NN`)
 #   --no-figures  do not run chapters to make missing figures; show a placeholder instead
 #                 (tests/cli/docs_book.sh: checks listings and links without running benches)
+#   --student     the student edition (`make docs STUDENT=1`), in docs/site-student/: every
+#                 exercise's body, in the listings and in the source pages, is a placeholder
 # docs/README.md explains the conventions a lesson follows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-site=${DOCS_SITE:-$root/docs/site}   # (tests/cli/docs_book.sh builds into a scratch folder)
-mkdir -p "$site" && site=$(cd "$site" && pwd)
 figures=1
-if [ "${1:-}" = "--no-figures" ]; then figures=""; shift; fi
+student=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-figures) figures=""; shift ;;
+    --student) student=1; shift ;;
+    *) break ;;
+  esac
+done
 only=${1:-}
 figure_mode=()
 [ -n "$figures" ] || figure_mode=(-M allow_missing_figures=true)
+edition=()
+[ -n "$student" ] && edition=(-M student=true -M "edition=student edition")
+default_site=$root/docs/site
+[ -n "$student" ] && default_site=$root/docs/site-student
+site=${DOCS_SITE:-$default_site}   # (tests/cli/docs_book.sh builds into a scratch folder)
+mkdir -p "$site" && site=$(cd "$site" && pwd)
 
 say() { echo "docs: $*"; }
 die() { echo "docs: error: $*" >&2; exit 1; }
@@ -30,6 +43,8 @@ fi
 
 shopt -s nullglob
 readmes=(chapters/[0-9][0-9]_*/README.md)
+# Pages beside the chapters: docs/NAME.md becomes NAME.html (linked from the index).
+book_pages=(teachers)
 if [ -n "$only" ]; then
   match=(chapters/"$only"_*/README.md)
   [ ${#match[@]} -gt 0 ] || die "chapter $only has no lesson (chapters/${only}_*/README.md does not exist)"
@@ -83,9 +98,9 @@ render() {  # SOURCE OUTPUT KIND [pandoc args...]
   pandoc "$source" \
     --from markdown+gfm_auto_identifiers --to html5 --standalone \
     --template docs/template.html --mathml --highlight-style=pygments \
-    --lua-filter docs/tools/book.lua \
+    --lua-filter docs/tools/book.lua --lua-filter docs/tools/pages.lua -M "book_pages=${book_pages[*]}" \
     -M repo_root="$root" -M source="$source" -M site_dir="$site" -M page_kind="$kind" \
-    "${figure_mode[@]}" \
+    "${figure_mode[@]}" "${edition[@]}" \
     "$@" --output "$output.tmp$$" 2>"$site/.pandoc.log" ||
     { cat "$site/.pandoc.log" >&2; rm -f "$output.tmp$$"; failed+=("$source"); return 0; }
   # pandoc only warns about math it cannot convert, then shows raw TeX: that is a broken page.
@@ -132,10 +147,21 @@ if [ -z "$only" ] || [ ! -f "$site/index.html" ]; then
   built=$((built + 1))
 fi
 
+# --- the pages beside the chapters (docs/NAME.md): like the index, always in a full build ------
+for name in "${book_pages[@]}"; do
+  if [ -z "$only" ] || [ ! -f "$site/$name.html" ]; then
+    render "docs/$name.md" "$site/$name.html" page --toc --toc-depth=2 -M "toc-title=On this page" \
+      -M up_href=index.html -M up_title=Contents
+    built=$((built + 1))
+  fi
+done
+
 # --- a highlighted page for every source file a page links to (listing captions, links) ---
 sources=0
 while IFS= read -r path; do
   [ -n "$path" ] || continue
+  # (a link to one of the pages above is that page, not a copy of its markdown: pages.lua)
+  [[ $path =~ ^docs/([A-Za-z0-9_-]+)\.md$ ]] && [[ " ${book_pages[*]} " == *" ${BASH_REMATCH[1]} "* ]] && continue
   out="$site/src/$path.html"
   mkdir -p "$(dirname "$out")"
   depth=$(tr -cd '/' <<<"src/$path" | wc -c)
@@ -150,10 +176,17 @@ while IFS= read -r path; do
     *) lang=default ;;
   esac
   fence=$(printf '~%.0s' $(seq 1 40))
-  { printf '%s {#L .%s .numberLines}\n' "$fence" "$lang"; cat "$path"; printf '\n%s\n' "$fence"; } |
-    pandoc --from markdown --to html5 --standalone --template docs/template.html \
+  if [ -n "$student" ] && grep -qE '^[[:space:]]*(//|#)[[:space:]]*\[exercise:' "$path"; then
+    # The file's exercise bodies become placeholders; the numbered runs around them keep their
+    # real line numbers (embed.lua writes the runs; their line anchors are all #L-N).
+    pandoc --from markdown --to plain --lua-filter docs/tools/embed.lua -M repo_root="$root" \
+      -M mode=source_page -M files="$path" --output /dev/null </dev/null
+  else
+    printf '%s {#L .%s .numberLines}\n' "$fence" "$lang"; cat "$path"; printf '\n%s\n' "$fence"
+  fi | pandoc --from markdown --to html5 --standalone --template docs/template.html \
       --highlight-style=pygments -M "pagetitle=$path" -M "root=$up" -M "source_file=$path" \
-      -M up_href="${up}index.html" -M up_title=Contents --output "$out"
+      -M up_href="${up}index.html" -M up_title=Contents "${edition[@]}" --output "$out"
+  [ -n "$student" ] && sed -i -E 's/(id="|href="#)L[0-9]+-([0-9]+)"/\1L-\2"/g' "$out"
   sources=$((sources + 1))
 done < <(sort -u "$site/.source_pages")
 rm -f "$site/.source_pages" "$site/.figure.log" "$site/.pandoc.log"

@@ -9,10 +9,12 @@
 //   Python's `regex` module, GPT-2's engine (tests/tools/gpt2_original_reference.py).
 // - the small examples (byte map, pre-token splits, the merges of " the") are derived by hand
 //   from GPT-2's pattern and the first lines of vocab.bpe; the README walks through them.
+// - the merges BPE training learns from a toy corpus are counted by hand in the test.
 // - round trips are checked on thousands of generated strings (a property, not a table).
 #include "common/errors.hpp"
 #include "common/paths.hpp"
 #include "common/timing.hpp"
+#include "01_tokenizer/learn_merges.hpp"
 #include "01_tokenizer/tokenizer.hpp"
 #include "common/utf8.hpp"
 
@@ -190,6 +192,37 @@ TEST_CASE("merge_word applies vocab.bpe's merges lowest rank first (README step 
     // A word of one byte has nothing to merge; an empty one gives nothing.
     CHECK(t.encode_word("a") == std::vector<int>{t.byte_token('a')});
     CHECK(t.encode_word("").empty());
+}
+
+TEST_CASE("BPE training merges the most frequent neighbouring pair first (toy corpus counted by hand)") {
+    // The corpus: " low" ×5, " lower" ×2, " newest" ×6, " widest" ×3 (Sennrich et al. 2016's
+    // example, each word with its leading space). Counted by hand, with Ġ for the space:
+    //   round 0: (e,s) and (s,t) both occur 6 + 3 = 9 times, more than any other pair; (e,s) comes
+    //            first in the text (" newest" before " widest", e before s) → e+s.
+    //   round 1: (es,t) 9 → est.  Then (Ġ,l), (l,o), (o,w) 5 + 2 = 7 each; (Ġ,l) first → Ġl,
+    //            then Ġl+o, Ġlo+w (7 each).  Then (Ġ,n), (n,e), (e,w), (w,est) 6 each →
+    //            Ġ+n, Ġn+e, Ġne+w, Ġnew+est.  Round 9: the pairs of " widest" and (Ġlow,e),
+    //            (e,r) are left; (Ġ,w) 3 is the most frequent, seen first.
+    std::string corpus;
+    for (const auto& [word, times] : {std::pair<const char*, int>{" low", 5}, {" lower", 2}, {" newest", 6}, {" widest", 3}})
+        for (int i = 0; i < times; ++i) corpus += word;
+    const std::vector<gpt2::LearnedMerge> learned = gpt2::learn_merges(corpus, 10);
+    const struct {
+        const char *left, *right;
+        int count;
+    } expected[] = {{"e", "s", 9},   {"es", "t", 9},  {" ", "l", 7},  {" l", "o", 7},    {" lo", "w", 7},
+                    {" ", "n", 6},   {" n", "e", 6},  {" ne", "w", 6}, {" new", "est", 6}, {" ", "w", 3}};
+    INFO("learn_merges, chapters/01_tokenizer/README.md, step 4 (where the merges come from)");
+    REQUIRE_MESSAGE(learned.size() == 10, "10 merges asked for, " << learned.size() << " learned");
+    for (int i = 0; i < 10; ++i)
+        CHECK_MESSAGE((learned[i].left == expected[i].left && learned[i].right == expected[i].right &&
+                       learned[i].count == expected[i].count),
+                      "merge " << i << ": got '" << learned[i].left << "' + '" << learned[i].right << "' ("
+                               << learned[i].count << " times), by hand '" << expected[i].left << "' + '"
+                               << expected[i].right << "' (" << expected[i].count << " times)");
+    // Two pre-tokens of one symbol each leave nothing to merge: training stops early.
+    CHECK(gpt2::learn_merges(" ab ab", 5).size() == 2);
+    CHECK(gpt2::learn_merges("", 5).empty());
 }
 
 TEST_CASE("merge_word merges a repeated pair left to right, as GPT-2's encoder.py does") {

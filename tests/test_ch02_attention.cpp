@@ -8,12 +8,14 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 
 using gpt2_test::max_abs_diff;
 
 namespace {
 
-const char* const SOFTMAX_HINT = "look at masked_softmax (chapters/02_attention/README.md, step 4)";
+// A std::string: doctest prints a const char* in INFO as an address.
+const std::string SOFTMAX_HINT = "look at masked_softmax (chapters/02_attention/README.md, step 4)";
 
 // A hand-made example, d = 2, two tokens:
 //   k0 = (1, 0), k1 = (0, 1);  v0 = (1, 2), v1 = (3, 4);  q0 = (1, 0), q1 = (√2·ln 3, 0).
@@ -103,7 +105,26 @@ TEST_CASE("the hand-made example: the second token's output is three quarters v0
     HandExample ex;
     arma::fmat weights;
     arma::fmat out = gpt2::attend(ex.Q, ex.K, ex.V, 0, &weights);  // (2, 2)
-    INFO("README steps 2-5; see the derivation at the top of tests/test_ch02_attention.cpp");
+    // The classic mistakes, worked out from the same numbers, give for the second query:
+    //   scores as QᵀK (one row per query) under the column softmax: weights (½, ½), output (2, 3);
+    //   no division by √d: softmax(√2·ln 3, 0) = (0.8255, 0.1745), output (1.349, 2.349);
+    //   P·V instead of V·P: output (6, 1).
+    std::string hint = "out = V·P, P = the masked softmax of the scores KᵀQ/√d, (T_k, T_q) (steps 2-4)";
+    if (out.n_rows == 2 && out.n_cols == 2) {
+        const auto second_is = [&](double a, double b) {
+            return std::fabs(out(0, 1) - a) < 1e-3 && std::fabs(out(1, 1) - b) < 1e-3;
+        };
+        if (second_is(2.0, 3.0)) hint = "the scores look transposed: this code keeps KᵀQ, (T_k, T_q), not Q.t() * K";
+        if (second_is(1.349, 2.349)) hint = "the scores are not divided by √d (attention_scores does it, step 2)";
+        if (second_is(6.0, 1.0)) hint = "the output is P·V: it is V·P, (d, T_k)·(T_k, T_q)";
+    }
+    INFO("attend (chapters/02_attention/README.md, step 5), derivation at the top of "
+         "tests/test_ch02_attention.cpp: " << hint);
+    REQUIRE_MESSAGE((out.n_rows == 2 && out.n_cols == 2), "the output must be (d, T_q) = (2, 2), got ("
+                                                              << out.n_rows << ", " << out.n_cols << ")");
+    REQUIRE_MESSAGE((weights.n_rows == 2 && weights.n_cols == 2),
+                    "the weights asked for must be (T_k, T_q) = (2, 2), got (" << weights.n_rows << ", "
+                                                                             << weights.n_cols << ")");
     CHECK(weights(0, 0) == doctest::Approx(1.0));
     CHECK(weights(1, 0) == 0.0f);
     CHECK(weights(0, 1) == doctest::Approx(0.75).epsilon(1e-5));

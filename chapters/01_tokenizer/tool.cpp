@@ -1,8 +1,10 @@
 // tool.cpp — chapter 01's flags and its modes besides the walkthrough: --ids (text → ids),
-// --decode (ids → exact bytes), --bench (speed, bench.cpp).
+// --decode (ids → exact bytes), --bench (speed, bench.cpp), --learn-merges (BPE training on the
+// text, learn_merges.cpp).
 #include "01_tokenizer/tool.hpp"
 
 #include "01_tokenizer/bench.hpp"
+#include "01_tokenizer/learn_merges.hpp"
 #include "01_tokenizer/tokenizer.hpp"
 #include "common/cli.hpp"
 #include "common/errors.hpp"
@@ -42,6 +44,42 @@ namespace {
 
 void write_stdout(const std::string& bytes) { std::fwrite(bytes.data(), 1, bytes.size(), stdout); }
 
+// GPT-2's rank for the merge (left, right) when both are tokens of its vocabulary, else -1.
+int gpt2_rank(const Tokenizer& tok, const std::string& left, const std::string& right) {
+    const std::vector<int> l = tok.encode_word(left), r = tok.encode_word(right);
+    if (l.size() != 1 || r.size() != 1) return -1;  // a symbol GPT-2's vocabulary does not have
+    return tok.find_merge(l[0], r[0]).rank;
+}
+
+// --learn-merges: the merges BPE training learns from the text, next to GPT-2's own ranks.
+int show_learned_merges(const Tokenizer& tok, const std::string& text, int count, bool as_json) {
+    const std::vector<LearnedMerge> merges = learn_merges(text, count);
+    if (as_json) {
+        Json list = Json::array();
+        for (const LearnedMerge& m : merges) {
+            const int rank = gpt2_rank(tok, m.left, m.right);
+            list.push_back({{"left", m.left}, {"right", m.right}, {"count", m.count},
+                            {"gpt2_rank", rank >= 0 ? Json(rank) : Json(nullptr)}});
+        }
+        print_json(Json({{"merges", list}, {"asked", count}, {"bytes", text.size()}}), 1);
+        return 0;
+    }
+    std::printf("BPE training on %zu bytes: count neighbouring pairs, merge the most frequent, repeat\n",
+                text.size());
+    std::printf("  merge  %s  count  in GPT-2's vocab.bpe\n", pad("pair", 18).c_str());
+    for (std::size_t i = 0; i < merges.size(); ++i) {
+        const LearnedMerge& m = merges[i];
+        const int rank = gpt2_rank(tok, m.left, m.right);
+        // pad() counts characters, not bytes: 'Ġ' is two bytes but one column.
+        const std::string pair = to_byte_symbols(m.left) + " + " + to_byte_symbols(m.right);
+        std::printf("  %5zu  %s  %5d  %s\n", i, pad(pair, 18).c_str(), m.count,
+                    rank >= 0 ? ("rank " + std::to_string(rank)).c_str() : "not a merge");
+    }
+    if (static_cast<int>(merges.size()) < count)
+        std::printf("(stopped after %zu merges: every pre-token is a single symbol)\n", merges.size());
+    return 0;
+}
+
 }  // namespace
 
 bool parse_flags(int argc, char** argv, Flags& flags) {
@@ -57,6 +95,8 @@ bool parse_flags(int argc, char** argv, Flags& flags) {
     cli.option("--vocab-dir", flags.vocab_dir, "DIR", "folder with encoder.json and vocab.bpe (default: data/tokenizer)");
     cli.flag("--bench", bench, "measure encode/decode speed in MB/s on a few MB of English text");
     cli.option("--bench-mb", flags.bench_mb, "N", "size of the --bench corpus in MB (default 4)", 1, 1024);
+    cli.option("--learn-merges", flags.learn_merges, "N",
+               "learn N merges from the text (BPE training) and show them beside GPT-2's ranks", 1, 10000);
     cli.epilog("examples:\n"
                "  ./chapter01                          walk a sample sentence through every step\n"
                "  ./chapter01 \"Hello world\"            the same walk for your text\n"
@@ -64,20 +104,30 @@ bool parse_flags(int argc, char** argv, Flags& flags) {
                "  ./chapter01 --ids --file notes.txt   ids of a file's exact bytes\n"
                "  ./chapter01 --decode \"15496 995\"     Hello world\n"
                "  ./chapter01 --bench                  speed\n"
+               "  ./chapter01 --learn-merges 10 \" low low lower newest widest\"   BPE training\n"
                "lesson: chapters/01_tokenizer/README.md");
     cli.excludes("--ids", "--decode", "--ids and --decode go opposite ways; use one of them");
     cli.needs("--bench-mb", "--bench", "--bench-mb only makes sense with --bench");
     if (!cli.parse(argc, argv)) return false;
 
+    const bool learn = cli.given("--learn-merges");
+    if (learn && (ids_only || decode || bench))
+        throw UserError("--learn-merges shows BPE training on the text; drop --ids, --decode and --bench");
     if (bench && (ids_only || decode || !flags.text_args.empty()))
         throw UserError("--bench measures speed on its own corpus (or --file PATH); drop the other arguments");
     if (!flags.file.empty() && !flags.text_args.empty())
         throw UserError("give the text either as an argument or with --file PATH, not both");
-    flags.mode = bench ? Mode::Bench : ids_only ? Mode::Ids : decode ? Mode::Decode : Mode::Walkthrough;
+    flags.mode = learn      ? Mode::LearnMerges
+                 : bench    ? Mode::Bench
+                 : ids_only ? Mode::Ids
+                 : decode   ? Mode::Decode
+                            : Mode::Walkthrough;
     const bool have_input = !flags.file.empty() || !flags.text_args.empty();
-    if ((ids_only || decode) && !have_input)
-        throw UserError(std::string(ids_only ? "--ids" : "--decode") + " needs input: " +
-                        (ids_only ? "./chapter01 --ids \"some text\"" : "./chapter01 --decode \"15496 995\"") +
+    if ((ids_only || decode || learn) && !have_input)
+        throw UserError(std::string(ids_only ? "--ids" : decode ? "--decode" : "--learn-merges") + " needs input: " +
+                        (ids_only ? "./chapter01 --ids \"some text\""
+                         : decode ? "./chapter01 --decode \"15496 995\""
+                                  : "./chapter01 --learn-merges 10 \"some text\"") +
                         " or --file PATH");
     if (decode && flags.allow_special)
         throw UserError("--allow-special is for encoding; --decode always decodes 50256");
@@ -112,6 +162,7 @@ int run_tool(const Flags& flags) {
         return 0;
     }
     require_valid_utf8(input, input_name(flags));
+    if (flags.mode == Mode::LearnMerges) return show_learned_merges(tok, input, flags.learn_merges, flags.json);
     const std::vector<int> ids = tok.encode(input, flags.allow_special);
     if (flags.json)
         print_json(Json({{"ids", ids}, {"count", ids.size()}, {"bytes", input.size()},

@@ -1,5 +1,6 @@
 // tool.hpp — chapter 01's program besides the walkthrough: its flags, and the tokenizer as a
-// tool (--ids, --decode, --bench), with the small helpers that show bytes on a terminal.
+// tool (--ids, --decode, --bench, --learn-merges), with the small helpers that show bytes on a
+// terminal.
 #pragma once
 
 #include <string>
@@ -8,7 +9,7 @@
 
 namespace gpt2::ch01 {
 
-enum class Mode { Walkthrough, Ids, Decode, Bench };
+enum class Mode { Walkthrough, Ids, Decode, Bench, LearnMerges };
 
 struct Flags {
     Mode mode = Mode::Walkthrough;
@@ -17,6 +18,7 @@ struct Flags {
     std::string vocab_dir;
     bool allow_special = false, json = false;
     int bench_mb = 4;
+    int learn_merges = 10;               // --learn-merges N
 };
 
 // Returns false when --help was printed. Throws UserError on a bad combination.
@@ -25,7 +27,7 @@ bool parse_flags(int argc, char** argv, Flags& flags);
 std::string read_input(const Flags& flags, const std::string& fallback);
 // "--file notes.txt" or "the text argument", for error messages.
 std::string input_name(const Flags& flags);
-// --ids, --decode or --bench. Returns the exit code.
+// --ids, --decode, --bench or --learn-merges. Returns the exit code.
 int run_tool(const Flags& flags);
 
 // How the walkthrough shows bytes.

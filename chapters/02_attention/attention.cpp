@@ -72,11 +72,13 @@ void masked_softmax(arma::fmat& scores, int first_position) {
 // [listing:attend]
 arma::fmat attend(const arma::fmat& Q, const arma::fmat& K, const arma::fmat& V, int first_position,
                   arma::fmat* weights) {
+    // [exercise:attend] see chapters/02_attention/README.md, step 5
     arma::fmat scores = attention_scores(Q, K);  // (T_k, T_q)
     masked_softmax(scores, first_position);     // each column now sums to 1
     arma::fmat out = V * scores;                 // (d, T_q) = (d, T_k)·(T_k, T_q)
     if (weights) *weights = scores;
     return out;
+    // [/exercise]
 }
 // [/listing]
 

@@ -2,7 +2,13 @@
 # Downloads a GPT-2 checkpoint in the Hugging Face layout (config.json + model.safetensors)
 # into data/<model>/ — what `make gpt2` (and gpt2-medium, gpt2-large, gpt2-xl) runs.
 #
-#   bash data/setup/fetch_gpt2.sh [gpt2|gpt2-medium|gpt2-large|gpt2-xl]
+#   bash data/setup/fetch_gpt2.sh [--demo] [gpt2|gpt2-medium|gpt2-large|gpt2-xl]
+#
+# --demo (what `make demo` runs, through data/setup/demo.sh): the same download, but when the
+# network fails — the host cannot be reached (connect time-out 5 s unless set below), or the
+# transfer is cut or stalls — it says in one line that the demo runs on the small trained model
+# instead, and exits 75 (EX_TEMPFAIL) so that demo.sh does exactly that. Any other failure
+# (a wrong checksum, a file in the way) is the usual error.
 #
 # Safety, whatever happens to the network:
 #   - each file is fetched to a temporary name (data/<model>/.<file>.part) and renamed to its
@@ -13,7 +19,7 @@
 #   - a checksum mismatch deletes the .part file and says so;
 #   - connect time-out 10 s, a stalled transfer (< 1 KB/s for 30 s) is abandoned, and every
 #     file has a total time limit: with no network the script fails within seconds, and the
-#     programs keep using the built-in random model (--model random);
+#     programs keep using the small model trained here (data/mini; the benchmarks: --model random);
 #   - a file already under the final name is never overwritten: if it is the right one we
 #     say so, if not we refuse and say what to do.
 #
@@ -35,27 +41,31 @@
 #   FETCH_GPT2_REVISION        revision to fetch (default: pinned for gpt2, asked for the rest)
 #   FETCH_GPT2_SHA256_CONFIG / FETCH_GPT2_SHA256_MODEL / FETCH_GPT2_SIZE_CONFIG /
 #   FETCH_GPT2_SIZE_MODEL      expected checksums/sizes (default: the pinned gpt2 ones)
-#   FETCH_GPT2_CONNECT_TIMEOUT (10 s)  FETCH_GPT2_MAX_TIME (per file, 7200 s)
+#   FETCH_GPT2_CONNECT_TIMEOUT (10 s; 5 s with --demo)  FETCH_GPT2_MAX_TIME (per file, 7200 s)
 #   FETCH_GPT2_STALL_TIME      (30 s below 1 KB/s)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 say() { echo "make gpt2: $*"; }
 die() { echo "make gpt2: error: $*" >&2; exit 1; }
-fallback_note="until then every chapter runs on the built-in random model (--model random: same shapes, noise text, real timings)"
+fallback_note="until then the chapters run on the small model trained here (data/mini: its text reads, but it is not GPT-2) and the benchmarks on random weights of GPT-2's shapes (--model random)"
 
+demo=no
+if [ "${1:-}" = --demo ]; then demo=yes; shift; fi
 model=${1:-gpt2}
 case "$model" in
   gpt2|gpt2-medium|gpt2-large|gpt2-xl) ;;
   *) die "unknown model '$model'; choose one of gpt2, gpt2-medium, gpt2-large, gpt2-xl" ;;
 esac
 command -v curl >/dev/null || die "curl is not installed; run make setup (it installs curl), then make $model"
-command -v sha256sum >/dev/null || die "sha256sum (coreutils) is missing; install coreutils, then make $model"
+command -v sha256sum >/dev/null || command -v shasum >/dev/null ||
+  die "sha256sum (coreutils) is missing; install coreutils, then make $model"
+command -v flock >/dev/null || die "flock is missing (util-linux; on macOS: brew install flock); install it, then make $model"
 
 base=${FETCH_GPT2_BASE_URL:-https://huggingface.co}
 repo=openai-community/$model
 dest=${FETCH_GPT2_DEST:-data/$model}
-connect_timeout=${FETCH_GPT2_CONNECT_TIMEOUT:-10}
+connect_timeout=${FETCH_GPT2_CONNECT_TIMEOUT:-$([ $demo = yes ] && echo 5 || echo 10)}
 max_time=${FETCH_GPT2_MAX_TIME:-7200}
 stall_time=${FETCH_GPT2_STALL_TIME:-30}
 curl_common=(--fail --location --connect-timeout "$connect_timeout" --speed-limit 1024
@@ -79,13 +89,29 @@ else
 fi
 
 mkdir -p "$dest" || die "cannot create $dest; check the permissions of $(dirname "$dest")"
-# One download at a time into this folder (two runs would write the same .part file).
-exec 9>"$dest/.fetch.lock"
-flock -n 9 || die "another download into $dest is running (lock $dest/.fetch.lock); wait for it to finish"
-trap 'rm -f "$dest/.fetch.lock"' EXIT
+if [ -w "$dest" ]; then
+  # One download at a time into this folder (two runs would write the same .part file).
+  exec 9>"$dest/.fetch.lock"
+  flock -n 9 || die "another download into $dest is running (lock $dest/.fetch.lock); wait for it to finish"
+  trap 'rm -f "$dest/.fetch.lock"' EXIT
+elif [ -f "$dest/config.json" ] && [ -f "$dest/model.safetensors" ]; then
+  # A shared read-only copy (docs/teachers.md): checking it only reads, so no lock is needed.
+  say "$dest is read-only: checking the files there, changing nothing"
+else
+  die "cannot write to $dest (read-only?); make it writable, or download elsewhere with FETCH_GPT2_DEST=DIR make $model"
+fi
 
-sha_of() { sha256sum "$1" | cut -d' ' -f1; }
-size_of() { stat -c %s "$1"; }
+# (macOS has shasum, not sha256sum, unless coreutils is installed; wc -c works everywhere.)
+sha_of() { if command -v sha256sum >/dev/null; then sha256sum "$1"; else shasum -a 256 "$1"; fi | cut -d' ' -f1; }
+size_of() { wc -c <"$1" | tr -d ' '; }
+
+# With --demo, a network failure is not the end: one line, and exit 75 so the demo goes on with
+# the small trained model. $1 says what went wrong.
+network_failed() {
+  [ $demo = yes ] || return 0
+  echo "make demo: $1; running the demo on the small model trained here (data/mini) instead — make gpt2 fetches GPT-2 when the network allows" >&2
+  exit 75
+}
 
 # Headers of the hub's answer for one file, without following the redirect: for LFS files
 # the first answer carries X-Linked-Etag (the sha256) and X-Linked-Size; every answer
@@ -100,8 +126,10 @@ header_value() {  # name, headers text
 # Asks the hub about model.safetensors (unpinned models only): revision, sha256, size.
 if [ "$pinned" = no ] && { [ -z "$revision" ] || [ -z "${want_sha[model.safetensors]}" ]; }; then
   say "asking $base which commit $repo's main branch is and what its model.safetensors should be"
-  headers=$(head_of "$base/$repo/resolve/${revision:-main}/model.safetensors") ||
+  headers=$(head_of "$base/$repo/resolve/${revision:-main}/model.safetensors") || {
+    network_failed "cannot reach $base ($(grep -m1 -i 'curl' <<<"$headers" || echo "$headers" | head -n 1))"
     die "cannot reach $base: $(grep -m1 -i 'curl' <<<"$headers" || echo "$headers" | head -n 1); check the network (or a proxy: https_proxy=...), then re-run make $model; $fallback_note"
+  }
   status=$(head -n 1 <<<"$headers")
   case "$status" in
     HTTP/*\ 2??*|HTTP/*\ 3??*) ;;
@@ -148,6 +176,12 @@ download() {  # name, url, part
   done
   local kept=""
   [ -f "$part" ] && [ "$(size_of "$part")" -gt 0 ] && kept="; $(size_of "$part") bytes are kept in $part, re-run make $model to resume"
+  case $rc in
+    6|7) network_failed "cannot reach $base (${why:-curl exit $rc})" ;;
+    28) [ -z "$kept" ] && network_failed "$base did not answer in time (${why:-curl exit 28})"
+        network_failed "the download of $name stalled (${why:-curl exit 28})$kept" ;;
+    18|56|92) network_failed "the download of $name was cut (${why:-curl exit $rc})$kept" ;;
+  esac
   case $rc in
     6|7) die "cannot reach $base (${why:-curl exit $rc}); check the network (or a proxy: https_proxy=...), then re-run make $model; $fallback_note" ;;
     22)  rm -f "$part"

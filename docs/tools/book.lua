@@ -2,7 +2,9 @@
 --
 -- What it does (docs/README.md explains the conventions for lesson authors):
 --   <!-- listing: NAME -->            the source region marked // [listing:NAME] … // [/listing]
---                                     as a highlighted code block captioned with its file
+--                                     as a highlighted code block captioned with its file; the
+--                                     code `make listings` put under the line (a fenced block and
+--                                     a file/lines line) is part of the listing, shown once
 --   <!-- figure: PATH | CAPTION -->   an image from the repository (e.g. build/out/x.svg),
 --                                     copied into the site (docs/build.sh makes it if missing)
 --   ![caption](relative/path.svg)     the same, with ordinary markdown syntax
@@ -17,6 +19,7 @@
 --   source      the README's path relative to repo_root (e.g. chapters/05_cached_decode/README.md)
 --   site_dir    absolute path of docs/site
 --   page_kind   "chapter" or "index"
+--   student     (optional) the student edition: every exercise's body in a listing is elided
 
 local repo_root, source, site_dir, page_kind, allow_missing_figures
 local errors = {}
@@ -79,14 +82,6 @@ local function html_escape(s)
   return (s:gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
 end
 
-local function language_of(path)
-  local ext = path:match("%.([%w]+)$") or ""
-  local by_ext = { cpp = "cpp", hpp = "cpp", h = "cpp", cc = "cpp", sh = "bash",
-                   lua = "lua", md = "markdown", json = "json", py = "python", mk = "makefile" }
-  if path:match("Makefile$") then return "makefile" end
-  return by_ext[ext] or "default"
-end
-
 -- Source files get a highlighted page of their own under site/src/ (docs/build.sh renders them).
 local text_extensions = { cpp = true, hpp = true, h = true, cc = true, sh = true, lua = true,
                           md = true, json = true, txt = true, py = true, mk = true, css = true,
@@ -101,129 +96,103 @@ local function source_page(path)
   return "src/" .. path .. ".html"
 end
 
--- --- listings: scan the sources once -------------------------------------------------------
--- A region is the lines between `// [listing:NAME]` and `// [/listing]` (`#` comments in shell
--- scripts). `[/listing]` closes the innermost open region, so regions nest and never overlap;
--- marker lines (listing and exercise markers) are never shown.
+-- --- listings ------------------------------------------------------------------------------
+-- The regions and the lines they show come from listings.lua, as for `make listings` (which puts
+-- the same code into the lesson's markdown, under the marker).
+local L = dofile((PANDOC_SCRIPT_FILE:match("^(.*)/[^/]*$") or ".") .. "/listings.lua")
 local listings = nil
 local scan_errors = {}
+local site_elide = nil     -- exercises whose bodies the page hides (student edition, workspace)
+local readme_elide = nil   -- those the lesson's embedded code hides (in an exercise workspace)
 
-local function marker(line)
-  -- returns kind ("open"/"close"/"exercise"/"bad"), name
-  local body = line:match("^%s*//%s*(%[.*)$") or line:match("^%s*#%s*(%[.*)$")
-  if not body then return nil end
-  body = body:gsub("%s+$", "")
-  local name = body:match("^%[listing:%s*([%w_%-]+)%s*%]$")
-  if name then return "open", name end
-  if body:match("^%[/listing%]$") then return "close" end
-  if body:match("^%[exercise:") or body:match("^%[/exercise%]$") then return "exercise" end
-  if body:match("^%[/?%s*listing") then return "bad" end
-  return nil
+local function normalized(code)  -- pandoc reads tabs as spaces: compare what is not blank
+  return (code:gsub("%s+", " "):gsub("^ ", ""):gsub(" $", ""))
 end
 
-local function scan_listings()
-  listings = {}
-  local cmd = "cd '" .. repo_root .. "' && find common chapters tests tools data/setup " ..
-              "-type f \\( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' -o -name '*.sh' \\) " ..
-              "2>/dev/null | LC_ALL=C sort"
-  local pipe = io.popen(cmd)
-  for path in pipe:lines() do
-    local text = read_file(repo_root .. "/" .. path) or ""
-    local stack = {}
-    local n = 0
-    for line in (text:gsub("\r", "") .. "\n"):gmatch("([^\n]*)\n") do
-      n = n + 1
-      local kind, name = marker(line)
-      if kind == nil then  -- marker lines are never shown
-        for _, region in ipairs(stack) do table.insert(region.lines, { n = n, text = line }) end
-      end
-      if kind == "open" then
-        if listings[name] then
-          table.insert(scan_errors, string.format(
-            "listing '%s' is marked twice: %s:%d and %s:%d (names must be unique)",
-            name, listings[name].file, listings[name].first - 1, path, n))
-        end
-        local region = { name = name, file = path, first = n + 1, lines = {} }
-        listings[name] = region
-        table.insert(stack, region)
-      elseif kind == "close" then
-        if #stack == 0 then
-          table.insert(scan_errors, string.format(
-            "%s:%d: '[/listing]' closes no open listing region", path, n))
-        else
-          table.remove(stack)
-        end
-      elseif kind == "bad" then
-        table.insert(scan_errors, string.format(
-          "%s:%d: malformed listing marker %q (write // [listing:snake_case_name] or // [/listing])",
-          path, n, line))
-      end
-    end
-    for _, region in ipairs(stack) do
-      table.insert(scan_errors, string.format(
-        "%s:%d: listing '%s' is never closed (add a // [/listing] line)",
-        path, region.first - 1, region.name))
-    end
-  end
-  pipe:close()
-end
-
--- Removes the common indentation and blank lines at both ends; splits the region into runs
--- of consecutive source lines (a hidden marker line breaks a run) so that every shown line
--- keeps its real line number.
-local function shown_runs(lines)
-  local indent = nil
-  for _, line in ipairs(lines) do
-    if line.text:match("%S") then
-      local lead = #line.text:match("^%s*")
-      if not indent or lead < indent then indent = lead end
-    end
-  end
-  indent = indent or 0
-  local first, last = 1, #lines
-  while first <= last and not lines[first].text:match("%S") do first = first + 1 end
-  while last >= first and not lines[last].text:match("%S") do last = last - 1 end
-  local runs = {}
-  for i = first, last do
-    local line = lines[i]
-    local run = runs[#runs]
-    if not run or line.n ~= run.last + 1 then
-      run = { first = line.n, last = line.n, text = {} }
-      table.insert(runs, run)
-    end
-    run.last = line.n
-    table.insert(run.text, line.text:sub(indent + 1))
-  end
-  return runs
-end
-
-local function listing_block(name)
-  if not listings then scan_listings() end
+-- The listing NAME as a captioned block. `embedded` is the code the lesson carries under the
+-- marker, if any: when it is not the source's, the build warns (the test fails on it).
+local function listing_block(name, embedded)
+  if not listings then listings, scan_errors = L.scan(repo_root) end
   local region = listings[name]
   if not region then
     fail(string.format("listing '%s' does not exist (mark it in a source file with " ..
                        "'// [listing:%s]' … '// [/listing]' lines)", name, name))
     return pandoc.Para({ pandoc.Strong({ pandoc.Str("[unresolved listing: " .. name .. "]") }) })
   end
-  local runs = shown_runs(region.lines)
+  local runs = L.runs(region, site_elide)
   if #runs == 0 then
     fail(string.format("listing '%s' (%s:%d) is empty", name, region.file, region.first - 1))
     return pandoc.Null()
   end
-  local first_line, last_line = runs[1].first, runs[#runs].last
+  if embedded and normalized(embedded) ~= normalized(L.code_text(L.runs(region, readme_elide))) then
+    io.stderr:write(string.format("warning: the code under <!-- listing: %s --> is not %s's " ..
+                                  "(the page shows the source's); run make listings\n",
+                                  name, region.file))
+  end
+  local first_line, last_line = L.span(runs)
   local href = source_page(region.file) .. "#L-" .. first_line
   local caption = string.format(
     '<div class="listing-caption"><span class="listing-label">Listing</span> ' ..
     '<a href="%s"><code>%s</code></a>, %s</div>', href, html_escape(region.file),
-    first_line == last_line and ("line " .. first_line) or
-      string.format("lines %d–%d", first_line, last_line))
+    L.lines_label(first_line, last_line))
   local blocks = { pandoc.RawBlock("html", caption) }
+  local language = L.language(region.file)
   for _, run in ipairs(runs) do
-    table.insert(blocks, pandoc.CodeBlock(table.concat(run.text, "\n"),
-      pandoc.Attr("", { language_of(region.file), "numberLines" },
-                  { { "startFrom", tostring(run.first) } })))
+    if run.placeholder then  -- an elided exercise body: no line numbers of its own
+      table.insert(blocks, pandoc.CodeBlock(table.concat(run.text, "\n"),
+        pandoc.Attr("", { language, "numberLines", "elided" })))
+    else
+      table.insert(blocks, pandoc.CodeBlock(table.concat(run.text, "\n"),
+        pandoc.Attr("", { language, "numberLines" }, { { "startFrom", tostring(run.first) } })))
+    end
   end
   return pandoc.Div(blocks, pandoc.Attr("listing-" .. name, { "listing" }))
+end
+
+local function listing_name(block)  -- NAME for a <!-- listing: NAME --> block, else nil
+  if block.t ~= "RawBlock" or block.format ~= "html" then return nil end
+  return block.text:match("^%s*<!%-%-%s*listing:%s*([^%s]-)%s*%-%->%s*$")
+end
+
+local function is_source_line(block)  -- the <sub>[file](link), lines a–b</sub> under the code
+  if not block or block.t ~= "Para" then return false end
+  local c = block.content
+  if #c < 3 or c[1].t ~= "RawInline" or c[1].text ~= "<sub>" or
+     c[#c].t ~= "RawInline" or c[#c].text ~= "</sub>" then
+    return false
+  end
+  for _, inline in ipairs(c) do
+    if inline.t == "Link" then return true end
+  end
+  return false
+end
+
+-- A marker, the fenced code under it and the file/lines line after that are one listing (what
+-- `make listings` writes). A bare marker is one too; a fenced block with no file/lines line
+-- after it is the author's own, not the listing's.
+local function listing_blocks(blocks)
+  local out, i, changed = {}, 1, false
+  while i <= #blocks do
+    local name = listing_name(blocks[i])
+    if name then
+      changed = true
+      local code, following = blocks[i + 1], blocks[i + 2]
+      if code and code.t == "CodeBlock" and is_source_line(following) then
+        table.insert(out, listing_block(name, code.text))
+        i = i + 3
+      elseif is_source_line(code) then
+        table.insert(out, listing_block(name, nil))
+        i = i + 2
+      else
+        table.insert(out, listing_block(name, nil))
+        i = i + 1
+      end
+    else
+      table.insert(out, blocks[i])
+      i = i + 1
+    end
+  end
+  if changed then return out end
 end
 
 -- --- figures ------------------------------------------------------------------------------
@@ -276,6 +245,10 @@ local function chapters_table()
                  '<th>run it</th></tr></thead><tbody>' }
   for line in descriptions:gmatch("[^\n]+") do
     local nn, title, teaches = line:match("^(%d%d)%s*|%s*([^|]-)%s*|%s*(.-)%s*$")
+    local part = line:match("^#%s*(.-)%s*$")  -- "# Part two — serving many sequences": a heading row
+    if part then
+      table.insert(html, string.format('<tr class="part"><th colspan="3">%s</th></tr>', html_escape(part)))
+    end
     if nn then
       local pipe = io.popen("cd '" .. repo_root .. "' && ls -d chapters/" .. nn ..
                             "_*/README.md 2>/dev/null | head -n 1")
@@ -348,6 +321,10 @@ local function read_meta(meta)
   site_dir = pandoc.utils.stringify(meta.site_dir or "")
   page_kind = pandoc.utils.stringify(meta.page_kind or "chapter")
   allow_missing_figures = meta.allow_missing_figures ~= nil
+  -- In an exercise workspace the lessons' code hides the exercises it stubbed (make listings
+  -- did that), and so do its pages; the student edition hides every exercise.
+  readme_elide = L.workspace_exercises(repo_root ~= "" and repo_root or ".")
+  site_elide = meta.student ~= nil and { all = true } or readme_elide
   if repo_root == "" or source == "" or site_dir == "" then
     io.stderr:write("book.lua: repo_root, source and site_dir metadata are required " ..
                     "(run docs/build.sh, not pandoc directly)\n")
@@ -438,6 +415,7 @@ end
 
 return {
   { Meta = read_meta },
+  { Blocks = listing_blocks },
   { RawBlock = raw_block, RawInline = raw_inline, Image = image, Link = link, Header = header,
     Math = math },
   { Pandoc = finish },

@@ -3,7 +3,9 @@
 # Prepares build/exercise/NN/: a copy of the project in which chapter NN's exercise bodies
 # (or only the named ones) are replaced by stubs that compile and throw
 # gpt2::ExerciseNotDone. The reference code is never touched. The copy reuses the reference
-# build's object files (timestamps kept), so only the stubbed files recompile.
+# build's object files (timestamps kept), so only the stubbed files recompile. The lessons in
+# the copy do not show the stubbed exercises' code either: under their listing lines, those
+# bodies are a placeholder comment (docs/tools/listings.sh, which reads .exercise-workspace).
 # Usage: exercise.sh [--force] NN [NAME...]
 #        exercise.sh --pristine DIR NN     (for tests/cli/exercises_stubs.sh: the same copy in
 #                                           DIR, replaced if present, with no stub and no talk)
@@ -54,7 +56,8 @@ mkdir -p "$workspace"
 # 1. The sources, with their timestamps (tar keeps them). Fetched data and outputs stay out:
 #    the workspace links to the reference's tokenizer and weights instead of copying them.
 tar -C "$root" -cf - \
-    --exclude=./build --exclude=./.git --exclude=./docs/site --exclude=./docs/check/node_modules \
+    --exclude=./build --exclude=./.git --exclude=./docs/site --exclude=./docs/site-student \
+    --exclude=./docs/check/node_modules \
     --exclude='./data/tokenizer' --exclude='./data/gpt2*' --exclude='./chapter[0-9][0-9]' . |
   tar -C "$workspace" -xf -
 for data in data/tokenizer data/gpt2*; do
@@ -81,7 +84,21 @@ stubbed=$(bash docs/tools/exercises.sh stub "$workspace" "$chapter" "$@") ||
 printf 'chapter=%s\nexercises=%s\n' "$chapter" "$(awk '{print $2}' <<<"$stubbed" | tr '\n' ' ')" \
   > "$workspace/.exercise-workspace"
 
-# 4. Tell the learner what to do.
+# 4. The lessons' code: the answers are not left where the learner reads (listings.sh elides the
+#    exercises .exercise-workspace names, in every lesson that shows them).
+command -v pandoc >/dev/null 2>&1 || bash data/setup/install_packages.sh pandoc >&2 ||
+  { rm -rf "$workspace"; die "pandoc is needed to hide the exercises' code in the lessons (make setup installs it); no workspace was made"; }
+if ! problems=$(bash "$workspace/docs/tools/listings.sh" --quiet --keep-going 2>&1); then
+  # (a listing's own problem is reported and the other lessons are still written; anything
+  # else, e.g. the filter failing, means no lesson was)
+  if [ -z "$problems" ] || grep -qv '^listings: error: ' <<<"$problems"; then
+    rm -rf "$workspace"
+    die "could not hide the exercises' code in the workspace's lessons: $(tail -n 1 <<<"$problems"); no workspace was made"
+  fi
+  sed -E 's/^listings: error: /exercise: warning: a lesson listing is wrong (tell the tutorial'"'"'s authors): /' <<<"$problems" >&2
+fi
+
+# 5. Tell the learner what to do.
 echo "exercise: chapter $chapter's workspace is ready: $workspace/"
 echo
 echo "  Replace each stub (the 'throw gpt2::ExerciseNotDone(...)' line between the markers):"

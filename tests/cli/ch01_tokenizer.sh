@@ -71,6 +71,10 @@ else fail ch01_walkthrough_text "walkthrough of a Greek + flag text failed: $(ta
 if "$bin" --json "Hi there" | json_true 'd["round_trip"] is True'; then ok ch01_walkthrough_json
 else fail ch01_walkthrough_json "no \"round_trip\": true in --json output"; fi
 if "$bin" --help | grep -q -- '--decode'; then ok ch01_help; else fail ch01_help "--help does not list --decode"; fi
+# BPE training on a toy corpus: the pairs counted by hand in the lesson (step 4), GPT-2's ranks.
+json=$("$bin" --learn-merges 3 --json " low lower newest" 2>&1)
+if json_true '[(m["left"], m["right"], m["count"]) for m in d["merges"]] == [(" ", "l", 2), (" l", "o", 2), (" lo", "w", 2)] and d["merges"][0]["gpt2_rank"] == 44 and d["merges"][2]["gpt2_rank"] is None' <<<"$json"; then ok ch01_learn_merges_json
+else fail ch01_learn_merges_json "unexpected output: $json"; fi
 
 # --- bad input: one clear line, exit 1, never a crash ----------------------------------------
 expect_error ch01_invalid_utf8_text "byte offset 1" --ids "$(printf 'a\xffb')"
@@ -83,6 +87,8 @@ expect_error ch01_decode_negative "'-1'" --decode "-1"
 expect_error ch01_unknown_flag "--frobnicate" --frobnicate
 expect_error ch01_ids_without_text "--ids" --ids
 expect_error ch01_ids_and_decode "--decode" --ids --decode "1"
+expect_error ch01_learn_merges_without_text "--learn-merges" --learn-merges 5
+expect_error ch01_learn_merges_zero "'0'" --learn-merges 0 "some text"
 expect_error ch01_missing_file "No such file" --ids --file "$tmp/nope.txt"
 expect_error ch01_file_is_folder "folder" --ids --file "$tmp"
 expect_error ch01_missing_vocab "make setup" --vocab-dir "$tmp/empty" --ids "hi"

@@ -2,15 +2,23 @@
 # Checks data/setup/fetch_gpt2.sh (make gpt2) against a fake hub on 127.0.0.1
 # (tests/tools/fake_hub.py) that cuts, corrupts, stalls or refuses downloads: never a file
 # under the final name unless verified, resume after an interruption, a clean restart when
-# resuming is impossible, one clear error line, and a fast failure with no network.
-# One line per case: "ok <case>" or "FAIL <case>: why". Needs python3 and curl; ~15 s.
+# resuming is impossible, one clear error line, and a fast failure with no network. Then
+# `make demo`'s download step (data/setup/demo.sh): GPT-2 fetched first when the hub answers,
+# the small trained model within seconds when it cannot be reached; and `make test` / `make check`
+# never download anything. No case leaves 127.0.0.1.
+# One line per case: "ok <case>" or "FAIL <case>: why". Needs python3, curl and ./chapter05; ~20 s.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 fetch=data/setup/fetch_gpt2.sh
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/fetch-test.XXXXXX")
 hub_pid=""
-cleanup() { [ -n "$hub_pid" ] && kill "$hub_pid" 2>/dev/null; rm -rf "$work"; }
+hub2_pid=""
+cleanup() {
+  [ -n "$hub_pid" ] && kill "$hub_pid" 2>/dev/null
+  [ -n "$hub2_pid" ] && kill "$hub2_pid" 2>/dev/null
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 fail_count=0
@@ -131,13 +139,13 @@ if [ $rc -ne 0 ] && one_error_line && grep -q 'refused' <<<"$err" && no_part && 
   ok download_http_404_is_one_clear_line
 else fail download_http_404_is_one_clear_line "rc=$rc err=$err"; fi
 
-# 11. Nothing listens: fails within seconds, says so, points at the random-model fallback.
+# 11. Nothing listens: fails within seconds, says so, says what the programs run on meanwhile.
 rm -rf "$dest"
 t0=$(date +%s.%N)
 FETCH_GPT2_BASE_URL="http://127.0.0.1:1" FETCH_GPT2_DEST="$dest" FETCH_GPT2_CONNECT_TIMEOUT=2 \
   timeout 60 bash "$fetch" gpt2 >"$work/out" 2>"$work/err"
 rc=$?; err=$(cat "$work/err"); secs=$(elapsed "$t0")
-if [ $rc -ne 0 ] && one_error_line && grep -q 'cannot reach' <<<"$err" && grep -q 'random' <<<"$err" \
+if [ $rc -ne 0 ] && one_error_line && grep -q 'cannot reach' <<<"$err" && grep -q 'data/mini' <<<"$err" \
    && awk -v s="$secs" 'BEGIN { exit !(s < 5) }'; then
   ok "download_no_network_fails_fast (${secs}s)"
 else fail download_no_network_fails_fast "rc=$rc after ${secs}s err=$err"; fi
@@ -169,5 +177,79 @@ else fail download_unpinned_model_corruption_caught "rc=$rc err=$err"; fi
 bash "$fetch" gpt5 >"$work/out" 2>"$work/err"; rc=$?; err=$(cat "$work/err")
 if [ $rc -ne 0 ] && one_error_line && grep -q "unknown model 'gpt5'" <<<"$err"; then ok download_unknown_model_name
 else fail download_unknown_model_name "rc=$rc err=$err"; fi
+
+# --- make demo: data/setup/demo.sh, which downloads GPT-2 first or falls back to data/mini ----
+demo_bin=./chapter05
+if [ ! -x "$demo_bin" ]; then
+  fail demo_chapter05_built "$demo_bin is missing; run make chapter05"
+  exit 1
+fi
+# run_demo [VAR=value ...] -- demo.sh on ./chapter05 (3 tokens, 1 thread); sets rc, out, err, secs.
+run_demo() {
+  local t0
+  t0=$(date +%s.%N)
+  env FETCH_GPT2_DEST="$dest" "$@" timeout 120 bash data/setup/demo.sh "$demo_bin" -n 3 -t 1 \
+      </dev/null >"$work/out" 2>"$work/err"
+  rc=$?
+  secs=$(elapsed "$t0")
+  out=$(cat "$work/out")
+  err=$(cat "$work/err")
+}
+
+# 15. The host cannot be reached: one line says so, within seconds, and the demo runs on data/mini;
+#     the folder the download would have gone to is not left behind, empty.
+rm -rf "$dest"
+run_demo FETCH_GPT2_BASE_URL="http://127.0.0.1:1"
+fallback_lines=$(grep -c '^make demo: cannot reach' <<<"$err")
+if [ $rc -eq 0 ] && [ "$fallback_lines" -eq 1 ] && grep '^make demo: cannot reach' <<<"$err" | grep -q 'data/mini' \
+   && grep -q -- "--model mini" <<<"$out" && grep -q 'small model trained here' <<<"$err" \
+   && grep -q 'stopped: generated the 3 new tokens' <<<"$out" && [ ! -e "$dest" ] \
+   && awk -v s="$secs" 'BEGIN { exit !(s < 10) }'; then
+  ok "demo_unreachable_host_falls_back_to_mini (${secs}s)"
+else fail demo_unreachable_host_falls_back_to_mini "rc=$rc after ${secs}s out=${out:0:400} err=${err:0:600}"; fi
+
+# 16. NO_DOWNLOAD=1: no download is tried at all (the hub URL would fail the run if it were).
+rm -rf "$dest"
+run_demo NO_DOWNLOAD=1 FETCH_GPT2_BASE_URL="http://127.0.0.1:1/must-not-be-asked"
+if [ $rc -eq 0 ] && grep -q 'NO_DOWNLOAD=1' <<<"$err" && ! grep -q 'cannot reach\|downloading' <<<"$out$err" \
+   && grep -q -- "--model mini" <<<"$out" && [ ! -e "$dest" ]; then
+  ok demo_no_download_runs_on_mini
+else fail demo_no_download_runs_on_mini "rc=$rc out=${out:0:300} err=${err:0:400}"; fi
+
+# 17. The hub answers: the model is downloaded first (verified), then the demo runs on it. The
+#     fake hub serves a 2-layer model with GPT-2's vocabulary (data/fixtures/tiny_fullvocab).
+fixture=data/fixtures/tiny_fullvocab
+python3 tests/tools/fake_hub.py "$fixture" >"$work/port2" 2>"$work/hub2.err" &
+hub2_pid=$!
+for _ in $(seq 50); do [ -s "$work/port2" ] && break; sleep 0.1; done
+port2=$(head -n 1 "$work/port2")
+rm -rf "$dest"
+run_demo FETCH_GPT2_BASE_URL="http://127.0.0.1:$port2/ok" \
+  FETCH_GPT2_SHA256_MODEL="$(sha256sum "$fixture/model.safetensors" | cut -d' ' -f1)" \
+  FETCH_GPT2_SIZE_MODEL="$(stat -c %s "$fixture/model.safetensors")" \
+  FETCH_GPT2_SHA256_CONFIG="$(sha256sum "$fixture/config.json" | cut -d' ' -f1)" \
+  FETCH_GPT2_SIZE_CONFIG="$(stat -c %s "$fixture/config.json")"
+if [ $rc -eq 0 ] && cmp -s "$dest/model.safetensors" "$fixture/model.safetensors" && grep -q 'sha256 verified' <<<"$out" \
+   && grep -q -- "--model $dest" <<<"$out" && grep -q 'stopped: generated the 3 new tokens' <<<"$out" \
+   && ! grep -q 'small model trained here' <<<"$err"; then
+  ok demo_downloads_the_model_first_then_runs_on_it
+else fail demo_downloads_the_model_first_then_runs_on_it "rc=$rc out=${out:0:400} err=${err:0:400} hub=$(cat "$work/hub2.err")"; fi
+
+# 18. ... and a second make demo finds it there: no download, the same model.
+run_demo FETCH_GPT2_BASE_URL="http://127.0.0.1:1/must-not-be-asked"
+if [ $rc -eq 0 ] && ! grep -q 'downloading\|cannot reach' <<<"$out$err" && grep -q -- "--model $dest" <<<"$out"; then
+  ok demo_rerun_uses_the_downloaded_model
+else fail demo_rerun_uses_the_downloaded_model "rc=$rc out=${out:0:300} err=${err:0:300}"; fi
+
+# 19. make test and make check never download: neither their recipes nor the targets they
+#     depend on run the GPT-2 download or the demo (make -n prints what they would run).
+plan=$(make -n --no-print-directory test 2>&1; make -n --no-print-directory check CH=05 2>&1)
+if grep -q 'fetch_gpt2\|demo\.sh' <<<"$plan"; then
+  fail make_test_never_downloads "make -n test / check would run: $(grep -m1 'fetch_gpt2\|demo\.sh' <<<"$plan")"
+elif ! grep -q 'run_all.sh' <<<"$plan"; then
+  fail make_test_never_downloads "make -n test did not show its plan: ${plan:0:300}"
+else
+  ok make_test_never_downloads
+fi
 
 [ "$fail_count" -eq 0 ]
