@@ -292,20 +292,24 @@ TEST_CASE("bad ids, an empty prompt and a too long sequence are user errors") {
     CHECK(cache.length() == 16);
 }
 
-TEST_CASE("the weight products give BLAS's answer for every column count from 1 to 6") {
-    // The reference is Armadillo's plain W * X (BLAS's gemm/gemv). Our loop for 2-4 columns
-    // adds in a different order, so they agree to float rounding, not bit for bit. If this
-    // fails, look at weight_product.cpp: which columns of Y it writes and which rows of W it reads.
+TEST_CASE("the weight products give BLAS's answer for every column count from 1 to 34") {
+    // The reference is Armadillo's plain W * X (BLAS's gemm/gemv). Our loops for 2-32 columns
+    // add in a different order, so they agree to float rounding, not bit for bit. The sizes
+    // are odd on purpose: 131 rows are two whole blocks of 64 (or eight of 16) and a ragged
+    // rest; 1-34 columns cross every switch (1, 4, 8, 32 columns). If this fails, look at
+    // weight_product.cpp: which columns of Y it writes and which rows of W it reads.
     arma::arma_rng::set_seed(7);
-    const arma::fmat W = arma::randu<arma::fmat>(37, 29) - 0.5f;   // (out, in), odd sizes on purpose
+    const arma::fmat W = arma::randu<arma::fmat>(131, 29) - 0.5f;  // (out, in)
     const arma::fmat Wt = arma::randu<arma::fmat>(29, 41) - 0.5f;  // (in, out), like wte
-    for (arma::uword T = 1; T <= 6; ++T) {
+    // Over 256 KB: big enough that the rows are shared between two threads.
+    const arma::fmat W_two_threads = arma::randu<arma::fmat>(200, 1400) - 0.5f;  // (out, in)
+    for (arma::uword T = 1; T <= 34; ++T) {
         CAPTURE(T);
         const arma::fmat X = arma::randu<arma::fmat>(29, T) - 0.5f;  // (in, T)
         arma::fmat Y;
         gpt2::weight_product(W, X, Y);
         const arma::fmat expected = W * X;                             // (out, T)
-        REQUIRE(Y.n_rows == 37);
+        REQUIRE(Y.n_rows == 131);
         REQUIRE(Y.n_cols == T);
         CHECK(arma::abs(Y - expected).max() < 1e-5f);
 
@@ -316,11 +320,14 @@ TEST_CASE("the weight products give BLAS's answer for every column count from 1 
         REQUIRE(Yt.n_cols == T);
         CHECK(arma::abs(Yt - expected_t).max() < 1e-5f);
 
-        if (T >= 2 && T <= 4) {
-            arma::fmat Yfew;
-            gpt2::weight_product_few_columns(W, X, Yfew);
-            CHECK(arma::abs(Yfew - expected).max() < 1e-5f);
-        }
+        arma::fmat Yfew;  // the blocked loop on its own, whatever weight_product chose
+        gpt2::weight_product_few_columns(W, X, Yfew);
+        CHECK(arma::abs(Yfew - expected).max() < 1e-5f);
+
+        const arma::fmat X_long = arma::randu<arma::fmat>(1400, T) - 0.5f;  // (in, T)
+        arma::fmat Y_two_threads;
+        gpt2::weight_product(W_two_threads, X_long, Y_two_threads);
+        CHECK(arma::abs(Y_two_threads - W_two_threads * X_long).max() < 1e-4f);  // sums of 1,400 terms
     }
 }
 
