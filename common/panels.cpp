@@ -35,7 +35,8 @@ struct Job {
 
 // One long-lived helper thread. After a job it keeps watching for the next one for a while
 // (a decode step's ~50 products come microseconds apart: a thread that went to sleep would be
-// woken late for each), then sleeps until offered another.
+// woken late for each), yielding its core to any other thread that wants it, then sleeps
+// until offered another.
 class HelperThread {
 public:
     HelperThread() : thread_([this] { loop(); }) {}
@@ -70,7 +71,9 @@ private:
             const auto until = std::chrono::steady_clock::now() + kWatch;
             while (!stop_ && !(job = offered_.exchange(nullptr, std::memory_order_acq_rel))) {
                 if (std::chrono::steady_clock::now() > until) break;
-                for (int i = 0; i < 64; ++i) cpu_relax();
+                // Yield, not just pause: between our products OpenBLAS's own threads may need
+                // this core (a gemv, a prefill's gemm), and a helper spinning on it would slow them.
+                std::this_thread::yield();
             }
             if (!job) {  // nothing for a while: sleep until offered
                 std::unique_lock<std::mutex> lock(mutex_);

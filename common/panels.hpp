@@ -1,5 +1,6 @@
 // panels.hpp — one matrix product's rows on two cores, for the products this project writes
-// itself (a few columns in chapter 03's weight_product, bfloat16 weights in chapter 09).
+// itself (a few columns in chapter 03's weight_product, attention through a block table in
+// chapter 08, bfloat16 weights in chapter 09).
 //
 // The rows are cut into panels; the calling thread and one long-lived helper thread take
 // panels in turn until none is left. A helper that starts late (its core busy elsewhere)

@@ -2,6 +2,8 @@
 // the table. Read it with chapters/08_paged_kv_cache/README.md, steps 3 and 4.
 #include "08_paged_kv_cache/paged_cache.hpp"
 
+#include "common/panels.hpp"  // two cores: for_each_panel
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -103,28 +105,43 @@ void paged_attention(const float* q, const std::vector<int>& table, int n_keys, 
                      const arma::fmat& V, int block_size, int n_head, float* scores, float* out) {
     const int n = static_cast<int>(K.n_rows), d = n / n_head;
     const float scale = 1.0f / std::sqrt(static_cast<float>(d));
-    // Scores: each stored key column is read once, for every head (scores[h·n_keys + t]).
-    for (int t = 0; t < n_keys; ++t) {
-        const float* k = K.colptr(static_cast<arma::uword>(table[t / block_size]) * block_size + t % block_size);
-        for (int h = 0; h < n_head; ++h) scores[h * n_keys + t] = dot(q + h * d, k + h * d, d) * scale;
-    }
-    // Softmax of each head's scores (all positions are in the past: no mask is needed).
-    for (int h = 0; h < n_head; ++h) {
-        float* s = scores + h * n_keys;
-        const float max = *std::max_element(s, s + n_keys);
-        float sum = 0;
-        for (int t = 0; t < n_keys; ++t) sum += (s[t] = std::exp(s[t] - max));
-        for (int t = 0; t < n_keys; ++t) s[t] /= sum;
-    }
-    // Output: the weighted sum of the value columns, each read once, through the same table.
-    std::fill(out, out + n, 0.0f);
-    for (int t = 0; t < n_keys; ++t) {
-        const float* v = V.colptr(static_cast<arma::uword>(table[t / block_size]) * block_size + t % block_size);
-        for (int h = 0; h < n_head; ++h) {
-            const float p = scores[h * n_keys + t];
-            for (int i = 0; i < d; ++i) out[h * d + i] += p * v[h * d + i];
+    const int n_blocks = (n_keys + block_size - 1) / block_size;
+    // Calls visit(t, column) for every stored position t, block by block through the table.
+    auto for_each_position = [&](auto&& visit) {
+        for (int b = 0; b < n_blocks; ++b) {
+            const arma::uword first_column = static_cast<arma::uword>(table[b]) * block_size;
+            const int slots = std::min(block_size, n_keys - b * block_size);  // the last block may be partly filled
+            for (int slot = 0; slot < slots; ++slot) visit(b * block_size + slot, first_column + slot);
         }
-    }
+    };
+    // Two cores take half of the heads each when the cache is long enough to be worth it.
+    const int panels = 2, heads_per_panel = (n_head + panels - 1) / panels;
+    const bool two_threads = 2.0 * n_keys * n * sizeof(float) >= 256.0 * 1024;
+    for_each_panel(panels, [&](int p) {
+        const int h0 = p * heads_per_panel, h1 = std::min(n_head, h0 + heads_per_panel);
+        // Scores: each stored key is read once for this panel's heads (scores[h·n_keys + t]).
+        for_each_position([&](int t, arma::uword column) {
+            const float* k = K.colptr(column);
+            for (int h = h0; h < h1; ++h) scores[h * n_keys + t] = dot(q + h * d, k + h * d, d) * scale;
+        });
+        // Softmax of each head's scores (all positions are in the past: no mask is needed).
+        for (int h = h0; h < h1; ++h) {
+            float* s = scores + h * n_keys;
+            const float max = *std::max_element(s, s + n_keys);
+            float sum = 0;
+            for (int t = 0; t < n_keys; ++t) sum += (s[t] = std::exp(s[t] - max));
+            for (int t = 0; t < n_keys; ++t) s[t] /= sum;
+        }
+        // Output: the weighted sum of the value columns, each read once, through the same table.
+        std::fill(out + h0 * d, out + h1 * d, 0.0f);
+        for_each_position([&](int t, arma::uword column) {
+            const float* v = V.colptr(column);
+            for (int h = h0; h < h1; ++h) {
+                const float weight = scores[h * n_keys + t];
+                for (int i = 0; i < d; ++i) out[h * d + i] += weight * v[h * d + i];
+            }
+        });
+    }, two_threads);
 }
 // [/listing]
 
