@@ -9,6 +9,7 @@
 
 #include "05_cached_decode/cached_decode.hpp"   // forward_cached: the template prefill (chapter 05)
 #include "05_cached_decode/kv_cache.hpp"
+#include "03_forward_pass/weight_product.hpp"  // the products the batched step runs (chapter 03)
 #include "07_batched_decoding/batched_step.hpp"
 #include "07_batched_decoding/roofline.hpp"
 #include "07_batched_decoding/scheduler.hpp"
@@ -120,6 +121,41 @@ std::vector<Measured> measure_batches(const Gpt2Weights& weights, const std::vec
     return measured;
 }
 
+// The weight products of one step at width B, all 48 matrices read from memory: chapter 03's
+// weight_product (a blocked loop of its own for 2-32 columns) against OpenBLAS's sgemm on
+// the same matrices, interleaved; the best of `repeats` each, in seconds.
+struct ProductKernels {
+    int batch = 0;
+    double this_project_s = 0, openblas_s = 0;
+};
+
+std::vector<ProductKernels> measure_product_kernels(const Gpt2Weights& weights, const std::vector<int>& sizes,
+                                                    int repeats) {
+    const arma::uword d = weights.config.n_embd;
+    std::vector<ProductKernels> result;
+    for (int B : sizes) {
+        if (B < 2) continue;  // one column is a gemv either way
+        const arma::fmat x(d, B, arma::fill::randu), h(4 * d, B, arma::fill::randu);  // (d, B), (4d, B)
+        arma::fmat y(4 * d, B);
+        auto all_products = [&](bool ours) {
+            for (const LayerWeights& layer : weights.layers)
+                for (const arma::fmat* W : {&layer.attn_qkv_weight, &layer.attn_proj_weight, &layer.mlp_fc_weight,
+                                            &layer.mlp_proj_weight}) {
+                    const arma::fmat& input = W->n_cols == d ? x : h;
+                    if (ours) weight_product(*W, input, y);
+                    else y = *W * input;  // Armadillo hands it to OpenBLAS's sgemm
+                }
+        };
+        ProductKernels k{B, 1e30, 1e30};
+        for (int r = 0; r < repeats; ++r) {  // interleaved: the machine's drift hits both alike
+            k.this_project_s = std::min(k.this_project_s, best_seconds(1, [&] { all_products(true); }));
+            k.openblas_s = std::min(k.openblas_s, best_seconds(1, [&] { all_products(false); }));
+        }
+        result.push_back(k);
+    }
+    return result;
+}
+
 struct PolicyRuns {
     std::vector<ServeResult> runs;
     std::vector<double> throughputs() const {
@@ -169,6 +205,8 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights) {
     const Roofline roofline = measure_roofline(weights, sizes, 5, [](const std::string& what) {
         std::fprintf(stderr, "measuring %s ...\n", what.c_str());
     });
+    std::fprintf(stderr, "measuring the weight products at every batch size, ours and OpenBLAS's ...\n");
+    const std::vector<ProductKernels> kernels = measure_product_kernels(weights, sizes, 3);
     // 2. Decode steps at every batch size.
     const std::vector<Measured> measured = measure_batches(weights, sizes);
     // 3. The mixed workload, static and continuous alternately.
@@ -239,6 +277,9 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights) {
         Json gemm = Json::array();
         for (double r : roofline.gemm_flops_per_s) gemm.push_back(r);
         Json ms_min = Json::array(), ms_max = Json::array();
+        Json kernel_widths = Json::array(), ours_ms = Json::array(), openblas_ms = Json::array();
+        for (const ProductKernels& k : kernels)
+            kernel_widths.push_back(k.batch), ours_ms.push_back(k.this_project_s * 1e3), openblas_ms.push_back(k.openblas_s * 1e3);
         for (const Measured& m : measured) ms_min.push_back(m.min() * 1e3), ms_max.push_back(m.max() * 1e3);
         print_json({{"chapter", "07_batched_decoding"},
                     {"mode", "bench"},
@@ -253,6 +294,7 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights) {
                     {"ms_per_step_max", ms_max},
                     {"bandwidth_bytes_per_s", roofline.bandwidth_bytes_per_s()},
                     {"gemm_flops_per_s", gemm},
+                    {"weight_products_ms", {{"batch_sizes", kernel_widths}, {"this_project", ours_ms}, {"openblas", openblas_ms}}},
                     {"ridge_batch", ridge ? Json(ridge) : Json(nullptr)},
                     {"workload", workload_json},
                     {"csv", shown_path(csv_path)},
@@ -277,6 +319,12 @@ int run_bench(const Flags& flags, const Gpt2Weights& weights) {
     std::printf("compute roof (GFLOP/s, weights in cache): %s\n", rates.c_str());
     if (ridge) std::printf("the weights' compute time reaches their memory time at B = %d (the ridge)\n", ridge);
     else std::printf("the weights' compute time stays below their memory time at every measured batch size\n");
+    if (!kernels.empty()) {
+        std::string line;
+        for (const ProductKernels& k : kernels)
+            line += format("%sB=%d %.1f / %.1f", line.empty() ? "" : ", ", k.batch, k.this_project_s * 1e3, k.openblas_s * 1e3);
+        std::printf("one step's 48 weight products from memory, ms (weight_product / OpenBLAS sgemm): %s\n", line.c_str());
+    }
 
     std::printf("\nmixed workload: %zu requests (prompts 8-64 tokens, 8-128 new), batch %d, greedy, %d runs each\n",
                 workload.size(), workload_batch, kWorkloadRounds);

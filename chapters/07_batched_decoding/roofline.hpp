@@ -43,7 +43,8 @@ struct BatchedStepTime {
     double total() const;          // max(memory, compute) + cache + element-wise: the roofline
     // memory + compute + cache + element-wise: what a step takes when the weights' streaming and
     // arithmetic do not overlap at all (BLAS's gemm copies — packs — the weights before it
-    // multiplies them, so for a few columns the two happen one after the other)
+    // multiplies them; chapter 03's blocked loop multiplies only four columns while a block
+    // streams in, the rest from its copy in cache)
     double total_without_overlap() const;
 };
 BatchedStepTime predict_batched_step(const Gpt2Config& config, int batch, int context, const Roofline& roofline);

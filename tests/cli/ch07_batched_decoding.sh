@@ -63,10 +63,12 @@ if [ $rc -eq 0 ] && [[ "$out" == *"idle"* ]] && [ "$(grep -c '^\[[0-5]\] ' <<<"$
   ok "the default run serves the six built-in prompts and reports idle slot-steps"
 else fail "default run" "exit $rc: ${out:0:300}"; fi
 
-expect_json "--bench --json: tokens/s per batch size, predicted, and static vs continuous" \
+expect_json "--bench --json: tokens/s per batch size, predicted, the weight products both ways, and static vs continuous" \
   'd["batch_sizes"] == [1, 2] and len(d["decode_tokens_per_s"]) == 2 and len(d["predicted_decode_tokens_per_s"]) == 2
    and len(d["ms_per_step"]) == 2 and all(x > 0 for x in d["decode_tokens_per_s"])
-   and d["workload"]["static"]["idle_slot_steps"] > d["workload"]["continuous"]["idle_slot_steps"]' \
+   and d["workload"]["static"]["idle_slot_steps"] > d["workload"]["continuous"]["idle_slot_steps"]
+   and d["weight_products_ms"]["batch_sizes"] == [2] and d["weight_products_ms"]["this_project"][0] > 0
+   and d["weight_products_ms"]["openblas"][0] > 0' \
   --model mini -t 1 --bench --bench-batches "1 2" --out-dir "$tmp/out" --json
 
 cli_done
