@@ -2,6 +2,7 @@
 
 #include "02_attention/attention.hpp"
 #include "03_forward_pass/forward.hpp"
+#include "03_forward_pass/weight_product.hpp"  // the products a forward runs (chapter 03)
 #include "common/report.hpp"
 #include "common/timing.hpp"
 
@@ -138,11 +139,12 @@ MachineRates measure_machine(const Gpt2Weights& weights, const std::vector<int>&
             arma::fmat qkv_L(qkv.memptr(), 3 * d, L, false, true), out_L(out.memptr(), d, L, false, true);
             arma::fmat fc_L(fc.memptr(), 4 * d, L, false, true);
             Stopwatch matmul_watch;
-            // Exactly the four products a forward over L tokens runs in every layer.
-            qkv_L = layer.attn_qkv_weight * x_L;   // (3d, d)·(d, L)
-            out_L = layer.attn_proj_weight * x_L;  // (d, d)·(d, L)
-            fc_L = layer.mlp_fc_weight * x_L;      // (4d, d)·(d, L)
-            out_L = layer.mlp_proj_weight * h_L;   // (d, 4d)·(4d, L)
+            // Exactly the four products a forward over L tokens runs in every layer, the way it
+            // runs them (chapter 03's weight_product: its own loop for 2-32 columns, else BLAS).
+            weight_product(layer.attn_qkv_weight, x_L, qkv_L);   // (3d, d)·(d, L)
+            weight_product(layer.attn_proj_weight, x_L, out_L);  // (d, d)·(d, L)
+            weight_product(layer.mlp_fc_weight, x_L, fc_L);      // (4d, d)·(d, L)
+            weight_product(layer.mlp_proj_weight, h_L, out_L);   // (d, 4d)·(4d, L)
             gemm_best[i] = std::min(gemm_best[i], matmul_watch.seconds());
 
             // The attention products of one layer, as causal_attention_heads runs them for a
