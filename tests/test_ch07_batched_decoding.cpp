@@ -11,6 +11,7 @@
 #include "07_batched_decoding/scheduler.hpp"
 #include "07_batched_decoding/verify.hpp"
 #include "common/paths.hpp"
+#include "ragged_requests.hpp"
 
 #include <doctest/doctest.h>
 
@@ -22,30 +23,10 @@ using namespace gpt2;
 
 namespace {
 
+using gpt2_test::ragged_requests;  // the tiny fixture and a ragged queue (ragged_requests.hpp)
+using gpt2_test::tiny_fixture;
+
 const std::string kStep = "see chapters/07_batched_decoding/README.md, step 3 (the batched step)";
-
-// The tiny fixture (2 layers, 4 heads, n_embd 32, a 64-token window, 384 tokens), by the real loader.
-const Gpt2Weights& fixture() {
-    static const Gpt2Weights weights = load_gpt2(project_root() + "/data/fixtures/tiny_gpt2");
-    return weights;
-}
-
-// Requests of different prompt lengths and limits: some stop at -n, one runs into the window
-// (a 40-token prompt + 30 > 64), one asks for nothing, one for a single token.
-std::vector<Request> ragged_requests(int vocab) {
-    const int prompt_lengths[] = {1, 7, 40, 3, 12, 5, 20};
-    const int limits[] = {9, 3, 30, 0, 17, 1, 11};
-    std::vector<Request> requests;
-    for (int i = 0; i < 7; ++i) {
-        Request r;
-        r.index = i;
-        for (int t = 0; t < prompt_lengths[i]; ++t) r.prompt_ids.push_back((i * 31 + t * 17 + 5) % vocab);
-        r.max_new_tokens = limits[i];
-        r.seed = 100 + i;
-        requests.push_back(r);
-    }
-    return requests;
-}
 
 ServeOptions options_for(int batch, Batching batching, double temperature, int top_k, double top_p) {
     ServeOptions options;
@@ -79,7 +60,7 @@ void check_against_solo(const Gpt2Weights& w, const std::vector<Request>& reques
 TEST_SUITE("ch07_batched_decoding") {
 
 TEST_CASE("every request in a batch gets the tokens of its solo run, greedy, at every batch size") {
-    const Gpt2Weights& w = fixture();
+    const Gpt2Weights& w = tiny_fixture();
     const std::vector<Request> requests = ragged_requests(w.config.vocab_size);
     for (int batch : {1, 2, 3, 5, 7, 9})  // 9: more slots asked for than there are requests
         for (Batching batching : {Batching::Continuous, Batching::Static})
@@ -87,7 +68,7 @@ TEST_CASE("every request in a batch gets the tokens of its solo run, greedy, at 
 }
 
 TEST_CASE("every request in a batch gets the tokens of its solo run, sampling with top-k and top-p") {
-    const Gpt2Weights& w = fixture();
+    const Gpt2Weights& w = tiny_fixture();
     const std::vector<Request> requests = ragged_requests(w.config.vocab_size);
     for (int batch : {2, 4, 8})
         for (Batching batching : {Batching::Continuous, Batching::Static})
@@ -95,7 +76,7 @@ TEST_CASE("every request in a batch gets the tokens of its solo run, sampling wi
 }
 
 TEST_CASE("the stop rules are chapter 04's: -n, the window's last position, nothing for -n 0") {
-    const Gpt2Weights& w = fixture();
+    const Gpt2Weights& w = tiny_fixture();
     const std::vector<Request> requests = ragged_requests(w.config.vocab_size);
     const ServeResult served = serve(w, requests, options_for(3, Batching::Continuous, 0, 0, 1));
     // Request 2: a 40-token prompt in a 64-position window gives 25 tokens (positions 39..63),
@@ -113,7 +94,7 @@ TEST_CASE("a sequence's logits do not depend on the other sequences in its batch
     // Sequence 0 decodes beside neighbours of other lengths and contents. A cache shared
     // between slots, a neighbour's keys attended, or a position taken from the wrong
     // sequence would all change sequence 0's logits.
-    const Gpt2Weights& w = fixture();
+    const Gpt2Weights& w = tiny_fixture();
     const Gpt2Config& c = w.config;
     const std::vector<std::vector<int>> prompts = {{5, 6, 7, 8}, {200, 201}, {9, 9, 9, 9, 9, 9, 9, 9, 9, 9}, {42}};
     std::vector<std::unique_ptr<KVCache>> caches;
@@ -146,7 +127,7 @@ TEST_CASE("a sequence's logits do not depend on the other sequences in its batch
 }
 
 TEST_CASE("the batched step reuses its buffers: no allocation from one step to the next") {
-    const Gpt2Weights& w = fixture();
+    const Gpt2Weights& w = tiny_fixture();
     std::vector<std::unique_ptr<KVCache>> caches;
     std::vector<KVCache*> pointers;
     for (int i = 0; i < 3; ++i) {
@@ -174,7 +155,7 @@ TEST_CASE("continuous batching refills a slot the step it frees; static batching
     //   static:     requests 0, 1 run 5 steps (request 0 idles for 4 of them), then 2, 3 run
     //               2 steps: 7 steps, 4 idle slot-steps.
     //   Either way 2 + 6 + 3 + 3 − 4 first tokens = 10 tokens come from decode steps.
-    const Gpt2Weights& w = fixture();
+    const Gpt2Weights& w = tiny_fixture();
     std::vector<Request> requests;
     for (int limit : {2, 6, 3, 3}) {
         Request r;

@@ -10,6 +10,7 @@
 #include "08_paged_kv_cache/paged_cache.hpp"
 #include "08_paged_kv_cache/paged_server.hpp"
 #include "common/paths.hpp"
+#include "ragged_requests.hpp"
 #include "user_error_of.hpp"
 
 #include <doctest/doctest.h>
@@ -21,27 +22,10 @@ using namespace gpt2;
 
 namespace {
 
+using gpt2_test::ragged_requests;  // the tiny fixture and a ragged queue (ragged_requests.hpp)
+using gpt2_test::tiny_fixture;
+
 const std::string kStep = "see chapters/08_paged_kv_cache/README.md, steps 3-4 (the block table)";
-
-const Gpt2Weights& fixture() {  // 2 layers, n_embd 32, a 64-token window, 384 tokens
-    static const Gpt2Weights weights = load_gpt2(project_root() + "/data/fixtures/tiny_gpt2");
-    return weights;
-}
-
-std::vector<Request> ragged_requests(int vocab) {
-    const int prompt_lengths[] = {1, 7, 40, 3, 12, 5, 20};
-    const int limits[] = {9, 3, 30, 0, 17, 1, 11};
-    std::vector<Request> requests;
-    for (int i = 0; i < 7; ++i) {
-        Request r;
-        r.index = i;
-        for (int t = 0; t < prompt_lengths[i]; ++t) r.prompt_ids.push_back((i * 31 + t * 17 + 5) % vocab);
-        r.max_new_tokens = limits[i];
-        r.seed = 100 + i;
-        requests.push_back(r);
-    }
-    return requests;
-}
 
 PagedOptions paged_options(int block_size, double temperature, std::uint64_t shuffle) {
     PagedOptions options;
@@ -86,7 +70,7 @@ void check_same_as_contiguous(const Gpt2Weights& w, const std::vector<Request>& 
 TEST_SUITE("ch08_paged_kv_cache") {
 
 TEST_CASE("paged decoding gives contiguous decoding's tokens, for block sizes 1, 7, 16 and the window") {
-    const Gpt2Weights& w = fixture();
+    const Gpt2Weights& w = tiny_fixture();
     const std::vector<Request> requests = ragged_requests(w.config.vocab_size);
     for (int block_size : {1, 7, 16, w.config.n_positions}) {
         check_same_as_contiguous(w, requests, paged_options(block_size, 0, 0));      // greedy, blocks in order
@@ -176,7 +160,7 @@ TEST_CASE("samples share their prompt's blocks, and each sample is its solo run"
     // One 24-token prompt (6 full blocks of 4), 3 samples of 5 new tokens. Shared at most: the
     // 6 prompt blocks. Each sample then stores 4 more positions, 24-27 (its first token comes
     // from the shared prefill, its 5th is never fed back): 1 block of its own.
-    const Gpt2Weights& w = fixture();
+    const Gpt2Weights& w = tiny_fixture();
     Request r;
     for (int t = 0; t < 24; ++t) r.prompt_ids.push_back((t * 13 + 1) % w.config.vocab_size);
     r.max_new_tokens = 5;
@@ -206,7 +190,7 @@ TEST_CASE("samples share their prompt's blocks, and each sample is its solo run"
 }
 
 TEST_CASE("a pool too small for everyone preempts and recomputes; the tokens stay the same and every block comes back") {
-    const Gpt2Weights& w = fixture();
+    const Gpt2Weights& w = tiny_fixture();
     const std::vector<Request> requests = ragged_requests(w.config.vocab_size);
     PagedOptions tight = paged_options(4, 1.0, 11);
     // 18 blocks of 4: enough for request 2 alone (64 positions = 16 blocks), not for everyone.
@@ -223,7 +207,7 @@ TEST_CASE("the memory figures follow from hand counts") {
     // gives token 1; decode step 1 stores position 5 (6 stored, 8 slots), step 2 position 6
     // (7 stored). Paged waste = (2 + 1) / (8 + 8); a contiguous cache reserves 5 + 3 = 8 and
     // holds 6, then 7: waste = 1 − 13 / 16. Both 3/16.
-    const Gpt2Weights& w = fixture();
+    const Gpt2Weights& w = tiny_fixture();
     Request r;
     r.prompt_ids = {1, 2, 3, 4, 5};
     r.max_new_tokens = 3;
@@ -241,7 +225,7 @@ TEST_CASE("contiguous admission waits for room for a request's full length; page
     // 6 requests of a 4-token prompt and 28 new tokens (32 positions = 8 blocks of 4) in a pool
     // of 20 blocks: reserving full lengths, 2 fit at once (16 blocks); taking blocks as they
     // grow, more run together, and a few are preempted near the end.
-    const Gpt2Weights& w = fixture();
+    const Gpt2Weights& w = tiny_fixture();
     std::vector<Request> requests;
     for (int i = 0; i < 6; ++i) {
         Request r;
@@ -266,7 +250,7 @@ TEST_CASE("contiguous admission waits for room for a request's full length; page
 }
 
 TEST_CASE("a pool or a request that cannot work is refused with one line, before any work") {
-    const Gpt2Weights& w = fixture();
+    const Gpt2Weights& w = tiny_fixture();
     Request r;
     r.prompt_ids = {1, 2, 3};
     r.max_new_tokens = 40;
