@@ -76,7 +76,7 @@ USES_05 := 04 03 02 01     # sampling and the generation loop (04), the forward 
 USES_06 := 05 03 02 01     # the KV cache (05) and the model's shapes (03)
 USES_07 := 05 04 03 02 01  # the cache and the prefill (05), sampling and the cost counts (04)
 USES_08 := 07 05 04 03 02 01  # the batched step and the request queue (07)
-USES_09 := 07 05 04 03 02 01  # the decode step and its caches (07), the prefill and the cache (05), generate (04)
+USES_09 := 07 06 05 04 03 02 01  # the decode step and its caches (07), DType (06), the prefill and the cache (05), generate (04)
 
 lib_objs     = $(patsubst %.cpp,$(BUILD)/$(2)/%.o,$(filter-out %/main.cpp,$(wildcard chapters/$(1)_*/*.cpp)))
 main_obj     = $(patsubst %.cpp,$(BUILD)/$(2)/%.o,$(wildcard chapters/$(1)_*/main.cpp))

@@ -114,13 +114,13 @@ TEST_CASE("the random model streamed in bfloat16 is random_gpt2's weights rounde
 
 TEST_CASE("a KV cache in fewer bytes takes the bytes per token its format says") {
     const Gpt2Config gpt2_small;  // 12 layers, 12 heads, n_embd 768
-    CHECK(QuantizedKVCache::bytes_per_token(gpt2_small, NumberFormat::fp32) == 73728);
-    CHECK(QuantizedKVCache::bytes_per_token(gpt2_small, NumberFormat::fp16) == 36864);
-    CHECK(QuantizedKVCache::bytes_per_token(gpt2_small, NumberFormat::bf16) == 36864);
-    CHECK(QuantizedKVCache::bytes_per_token(gpt2_small, NumberFormat::int8) == 19584);  // 18,432 + 1,152 of scales
+    CHECK(QuantizedKVCache::bytes_per_token(gpt2_small, DType::fp32) == 73728);
+    CHECK(QuantizedKVCache::bytes_per_token(gpt2_small, DType::fp16) == 36864);
+    CHECK(QuantizedKVCache::bytes_per_token(gpt2_small, DType::bf16) == 36864);
+    CHECK(QuantizedKVCache::bytes_per_token(gpt2_small, DType::int8) == 19584);  // 18,432 + 1,152 of scales
     const Gpt2Weights w = load_gpt2(fixture("tiny_gpt2"));
-    const QuantizedKVCache cache(w.config, NumberFormat::int8, 10);
-    CHECK(cache.bytes() == 10 * QuantizedKVCache::bytes_per_token(w.config, NumberFormat::int8));
+    const QuantizedKVCache cache(w.config, DType::int8, 10);
+    CHECK(cache.bytes() == 10 * QuantizedKVCache::bytes_per_token(w.config, DType::int8));
 }
 
 TEST_CASE("attention over a quantized cache equals attention over the values it holds, widened") {
@@ -130,7 +130,7 @@ TEST_CASE("attention over a quantized cache equals attention over the values it 
     const int T = 9;
     const arma::fmat K(c.n_embd, T, arma::fill::randn), V(c.n_embd, T, arma::fill::randn);  // (n_embd, T)
     const arma::fvec q(c.n_embd, arma::fill::randn);
-    for (NumberFormat f : {NumberFormat::fp16, NumberFormat::bf16, NumberFormat::int8}) {
+    for (DType f : {DType::fp16, DType::bf16, DType::int8}) {
         QuantizedKVCache cache(c, f, 16);
         cache.append(0, K.cols(0, T - 1), V.cols(0, T - 1));
         // What the cache holds, widened: the reference attention runs chapter 02's code on it.
@@ -143,19 +143,19 @@ TEST_CASE("attention over a quantized cache equals attention over the values it 
         causal_attention_heads(query, c.n_embd, c.n_head, T - 1, K_held, V_held, scratch, expected);
         std::vector<float> out(c.n_embd), scores(c.n_head * T);
         cache.attend(0, q.memptr(), out.data(), scores.data());
-        INFO("format " << number_format_name(f) << "; " << kStep);
+        INFO("format " << dtype_name(f) << "; " << kStep);
         CHECK(arma::abs(arma::fvec(out) - expected.col(0)).max() <= 1e-5f);
         // And what it holds is within the format's step of what was stored.
         const float worst = arma::abs(K_held - K).max();
-        CHECK(worst <= (f == NumberFormat::int8 ? 0.5f * arma::abs(K).max() / 127 + 1e-6f : 0.01f * arma::abs(K).max()));
+        CHECK(worst <= (f == DType::int8 ? 0.5f * arma::abs(K).max() / 127 + 1e-6f : 0.01f * arma::abs(K).max()));
     }
 }
 
 TEST_CASE("in float32 the format decoder is chapter 05's cached decoding, token for token and logit for logit") {
     const Gpt2Weights w = load_gpt2(fixture("tiny_gpt2"));
-    const FormatModel model = format_model_of(w, NumberFormat::fp32);
+    const FormatModel model = format_model_of(w, DType::fp32);
     const std::vector<int> prompt = {3, 14, 15, 92, 65};
-    const Generation ours = generate_with_formats(model, NumberFormat::fp32, prompt, greedy(30));
+    const Generation ours = generate_with_formats(model, DType::fp32, prompt, greedy(30));
     KVCache cache(w.config);
     const Generation chapter05 = generate_cached(w, prompt, greedy(30), cache);
     CHECK(ours.generated_ids == chapter05.generated_ids);
@@ -170,12 +170,12 @@ TEST_CASE("with either weight format, cached decoding agrees with the whole-sequ
     // closely as in float32 (chapter 05's 1e-5).
     const Gpt2Weights w = load_gpt2(fixture("tiny_gpt2"));
     const std::vector<int> tokens = {7, 100, 31, 5, 260, 19, 44, 2, 301, 88, 9, 17};
-    for (NumberFormat weights : {NumberFormat::fp32, NumberFormat::bf16}) {
+    for (DType weights : {DType::fp32, DType::bf16}) {
         const FormatModel model = format_model_of(w, weights);
-        FormatDecoder whole(model, NumberFormat::fp32, static_cast<int>(tokens.size()));
+        FormatDecoder whole(model, DType::fp32, static_cast<int>(tokens.size()));
         arma::fvec expected;
         whole.next_logits(tokens, static_cast<int>(tokens.size()), expected);  // all at once
-        FormatDecoder stepped(model, NumberFormat::fp32, 1);
+        FormatDecoder stepped(model, DType::fp32, 1);
         std::vector<int> sequence = {tokens[0]};
         arma::fvec logits;
         stepped.next_logits(sequence, 1, logits);
@@ -183,7 +183,7 @@ TEST_CASE("with either weight format, cached decoding agrees with the whole-sequ
             sequence.push_back(tokens[t]);
             stepped.next_logits(sequence, 1, logits);
         }
-        INFO("weights " << number_format_name(weights) << "; " << kStep);
+        INFO("weights " << dtype_name(weights) << "; " << kStep);
         CHECK(arma::abs(logits - expected).max() <= 1e-5f);
     }
 }
@@ -194,9 +194,9 @@ TEST_CASE("a cache in fewer bytes moves the logits by about its rounding, and no
     // value, bfloat16: 2^-8, int8: half of max|x|/127 per head), and the tiny model's logits
     // are of order 1: float16 must stay within 5e-3, bfloat16 within 0.05, int8 within 0.1.
     const Gpt2Weights w = load_gpt2(fixture("tiny_gpt2"));
-    const FormatModel model = format_model_of(w, NumberFormat::fp32);
+    const FormatModel model = format_model_of(w, DType::fp32);
     const std::vector<int> tokens = {7, 100, 31, 5, 260, 19, 44, 2, 301, 88, 9, 17};
-    auto last_logits_with = [&](NumberFormat kv) {
+    auto last_logits_with = [&](DType kv) {
         FormatDecoder decoder(model, kv, 1);
         std::vector<int> sequence = {tokens[0]};
         arma::fvec logits;
@@ -207,12 +207,12 @@ TEST_CASE("a cache in fewer bytes moves the logits by about its rounding, and no
         }
         return logits;
     };
-    const arma::fvec reference = last_logits_with(NumberFormat::fp32);
-    const std::vector<std::pair<NumberFormat, float>> bounds = {
-        {NumberFormat::fp16, 5e-3f}, {NumberFormat::bf16, 0.05f}, {NumberFormat::int8, 0.1f}};
+    const arma::fvec reference = last_logits_with(DType::fp32);
+    const std::vector<std::pair<DType, float>> bounds = {
+        {DType::fp16, 5e-3f}, {DType::bf16, 0.05f}, {DType::int8, 0.1f}};
     for (const auto& [kv, bound] : bounds) {
         const arma::fvec logits = last_logits_with(kv);
-        INFO("cache " << number_format_name(kv) << ": max |logit diff| " << arma::abs(logits - reference).max() << "; "
+        INFO("cache " << dtype_name(kv) << ": max |logit diff| " << arma::abs(logits - reference).max() << "; "
                       << kStep);
         CHECK(arma::abs(logits - reference).max() <= bound);
         CHECK(arma::index_max(logits) == arma::index_max(reference));
@@ -223,7 +223,7 @@ TEST_CASE("weights come in fp32 or bf16; any other name is one line listing the 
     CHECK(user_error_of([] { parse_number_format("bfloat", "--weights"); }).find("fp32|fp16|bf16|int8") !=
           std::string::npos);
     const Gpt2Weights w = load_gpt2(fixture("tiny_gpt2"));
-    CHECK(user_error_of([&] { format_model_of(w, NumberFormat::int8); }).find("fp32 or bf16") != std::string::npos);
+    CHECK(user_error_of([&] { format_model_of(w, DType::int8); }).find("fp32 or bf16") != std::string::npos);
 }
 
 }  // TEST_SUITE

@@ -43,7 +43,7 @@ double measure_bf16_sweep(const Bf16Weights& w, int repeats) {
 }
 
 struct Combination {
-    NumberFormat weights, kv;
+    DType weights, kv;
     std::vector<double> step_s;
 };
 
@@ -56,8 +56,8 @@ int run_bench(const Flags& flags) {
     { OutputFile check_csv(csv_path, flags.force), check_plot(plot_path, flags.force); }
 
     std::fprintf(stderr, "loading the model twice: in float32, and in bfloat16 ...\n");
-    const FormatModel fp32 = load_format_model(flags.model.model, NumberFormat::fp32);
-    const FormatModel bf16 = load_format_model(flags.model.model, NumberFormat::bf16);
+    const FormatModel fp32 = load_format_model(flags.model.model, DType::fp32);
+    const FormatModel bf16 = load_format_model(flags.model.model, DType::bf16);
     const Gpt2Config& config = fp32.config();
     if (config.n_positions < kPrompt + kSteps + 1)
         throw UserError("--bench needs a model with at least " + std::to_string(kPrompt + kSteps + 1) + " positions");
@@ -67,8 +67,8 @@ int run_bench(const Flags& flags) {
     std::string note = bf16_kernel_note();
 
     std::vector<Combination> combinations;
-    for (NumberFormat w : {NumberFormat::fp32, NumberFormat::bf16})
-        for (NumberFormat kv : {NumberFormat::fp32, NumberFormat::fp16, NumberFormat::bf16, NumberFormat::int8})
+    for (DType w : {DType::fp32, DType::bf16})
+        for (DType kv : {DType::fp32, DType::fp16, DType::bf16, DType::int8})
             combinations.push_back({w, kv, {}});
     std::vector<int> prompt(kPrompt);
     for (int t = 0; t < kPrompt; ++t) prompt[t] = (t * 7919 + 464) % config.vocab_size;
@@ -79,7 +79,7 @@ int run_bench(const Flags& flags) {
             sweep_fp32 = std::min(sweep_fp32, measure_decode_sweep(*fp32.fp32, 3));
             sweep_bf16 = std::min(sweep_bf16, measure_bf16_sweep(*bf16.bf16, 3));
             for (Combination& c : combinations) {
-                const FormatModel& model = c.weights == NumberFormat::bf16 ? bf16 : fp32;
+                const FormatModel& model = c.weights == DType::bf16 ? bf16 : fp32;
                 FormatDecoder decoder(model, c.kv, kPrompt);
                 std::vector<int> sequence = prompt;
                 sequence.reserve(kPrompt + kSteps + 1);
@@ -104,14 +104,14 @@ int run_bench(const Flags& flags) {
         const double median = spread_of(c.step_s).median;
         const double lo = *std::min_element(c.step_s.begin(), c.step_s.end());
         const double hi = *std::max_element(c.step_s.begin(), c.step_s.end());
-        const double ceiling = 1.0 / (c.weights == NumberFormat::bf16 ? sweep_bf16 : sweep_fp32);
-        rows.push_back({number_format_name(c.weights), number_format_name(c.kv), format("%.2f", median * 1e3),
+        const double ceiling = 1.0 / (c.weights == DType::bf16 ? sweep_bf16 : sweep_fp32);
+        rows.push_back({dtype_name(c.weights), dtype_name(c.kv), format("%.2f", median * 1e3),
                         format("%.2f-%.2f", lo * 1e3, hi * 1e3), format("%.1f", 1 / median), format("%.2fx", base / median),
                         format("%.0f%%", 100 / median / ceiling)});
-        csv += format("%s,%s,%.4f,%.4f,%.4f,%.3f,%.3f\n", number_format_name(c.weights).c_str(),
-                      number_format_name(c.kv).c_str(), median * 1e3, lo * 1e3, hi * 1e3, 1 / median, ceiling);
-        results.push_back({{"weights", number_format_name(c.weights)},
-                           {"kv", number_format_name(c.kv)},
+        csv += format("%s,%s,%.4f,%.4f,%.4f,%.3f,%.3f\n", dtype_name(c.weights).c_str(),
+                      dtype_name(c.kv).c_str(), median * 1e3, lo * 1e3, hi * 1e3, 1 / median, ceiling);
+        results.push_back({{"weights", dtype_name(c.weights)},
+                           {"kv", dtype_name(c.kv)},
                            {"decode_tokens_per_s", 1 / median},
                            {"ms_per_step", median * 1e3},
                            {"ms_per_step_min", lo * 1e3},

@@ -53,7 +53,7 @@ GenerationOptions greedy(int new_tokens) {
 
 }  // namespace
 
-double teacher_forced_perplexity(const FormatModel& model, NumberFormat kv, const std::vector<int>& ids, int windows) {
+double teacher_forced_perplexity(const FormatModel& model, DType kv, const std::vector<int>& ids, int windows) {
     const int W = model.config().n_positions;
     FormatDecoder decoder(model, kv, 1);
     double nll = 0;
@@ -81,19 +81,19 @@ double teacher_forced_perplexity(const FormatModel& model, NumberFormat kv, cons
 }
 
 std::vector<FormatComparison> compare_formats(const FormatModel& fp32, const FormatModel* bf16,
-                                              const std::vector<std::pair<NumberFormat, NumberFormat>>& combinations,
+                                              const std::vector<std::pair<DType, DType>>& combinations,
                                               const CompareSettings& settings) {
     // float32's own runs: the reference for every combination.
     std::vector<Generation> reference;
     for (const std::vector<int>& prompt : settings.prompts)
-        reference.push_back(generate_with_formats(fp32, NumberFormat::fp32, prompt, greedy(settings.new_tokens)));
+        reference.push_back(generate_with_formats(fp32, DType::fp32, prompt, greedy(settings.new_tokens)));
     std::optional<double> perplexity_fp32;
     if (!settings.heldout_ids.empty())
-        perplexity_fp32 = teacher_forced_perplexity(fp32, NumberFormat::fp32, settings.heldout_ids, settings.perplexity_windows);
+        perplexity_fp32 = teacher_forced_perplexity(fp32, DType::fp32, settings.heldout_ids, settings.perplexity_windows);
 
     std::vector<FormatComparison> results;
     for (const auto& [weights, kv] : combinations) {
-        const FormatModel& model = weights == NumberFormat::bf16 ? *bf16 : fp32;
+        const FormatModel& model = weights == DType::bf16 ? *bf16 : fp32;
         FormatComparison c;
         c.weights = weights;
         c.kv = kv;

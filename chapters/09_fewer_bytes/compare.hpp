@@ -25,7 +25,7 @@ struct PromptComparison {
 };
 
 struct FormatComparison {
-    NumberFormat weights = NumberFormat::fp32, kv = NumberFormat::fp32;
+    DType weights = DType::fp32, kv = DType::fp32;
     double max_abs_logit_diff = 0;
     double kl_mean = 0;          // nats, mean over every compared step
     double top1_agreement = 0;   // fraction of steps whose most likely token is float32's
@@ -44,12 +44,12 @@ struct CompareSettings {
 // Every (weights, kv) pair of `combinations` against float32/float32. `fp32` and `bf16` are the
 // same model in the two weight formats (`bf16` may be null when no combination uses it).
 std::vector<FormatComparison> compare_formats(const FormatModel& fp32, const FormatModel* bf16,
-                                              const std::vector<std::pair<NumberFormat, NumberFormat>>& combinations,
+                                              const std::vector<std::pair<DType, DType>>& combinations,
                                               const CompareSettings& settings);
 
 // Teacher-forced perplexity of `ids` in windows of the model's n_positions (at most `windows`
 // of them), every token fed through the cache one by one (so the cache's format matters).
-double teacher_forced_perplexity(const FormatModel& model, NumberFormat kv, const std::vector<int>& ids, int windows);
+double teacher_forced_perplexity(const FormatModel& model, DType kv, const std::vector<int>& ids, int windows);
 
 // KL(p || q) of the softmax distributions of two logit vectors, in nats.
 double kl_divergence(const arma::fvec& p_logits, const arma::fvec& q_logits);

@@ -10,28 +10,28 @@
 
 namespace gpt2 {
 
-FormatModel load_format_model(const std::string& model_arg, NumberFormat weights) {
+FormatModel load_format_model(const std::string& model_arg, DType weights) {
     FormatModel model;
     model.weights = weights;
-    if (weights == NumberFormat::fp32) model.fp32.emplace(load_gpt2(model_arg));
-    else if (weights == NumberFormat::bf16) model.bf16.emplace(load_bf16(model_arg));
-    else throw UserError("--weights " + number_format_name(weights) + ": weights come in fp32 or bf16");
+    if (weights == DType::fp32) model.fp32.emplace(load_gpt2(model_arg));
+    else if (weights == DType::bf16) model.bf16.emplace(load_bf16(model_arg));
+    else throw UserError("--weights " + dtype_name(weights) + ": weights come in fp32 or bf16");
     return model;
 }
 
-FormatModel format_model_of(const Gpt2Weights& weights, NumberFormat format) {
+FormatModel format_model_of(const Gpt2Weights& weights, DType format) {
     FormatModel model;
     model.weights = format;
-    if (format == NumberFormat::fp32) model.fp32.emplace(weights);
-    else if (format == NumberFormat::bf16) model.bf16.emplace(to_bf16_weights(weights));
-    else throw UserError("--weights " + number_format_name(format) + ": weights come in fp32 or bf16");
+    if (format == DType::fp32) model.fp32.emplace(weights);
+    else if (format == DType::bf16) model.bf16.emplace(to_bf16_weights(weights));
+    else throw UserError("--weights " + dtype_name(format) + ": weights come in fp32 or bf16");
     return model;
 }
 
-FormatDecoder::FormatDecoder(const FormatModel& model, NumberFormat kv, int max_prompt_tokens)
+FormatDecoder::FormatDecoder(const FormatModel& model, DType kv, int max_prompt_tokens)
     : model_(model), kv_(kv), scratch_(model.config()) {
     const Gpt2Config& config = model.config();
-    if (kv == NumberFormat::fp32) {
+    if (kv == DType::fp32) {
         contiguous_ = {&scratch_};
         caches_ = std::make_unique<ContiguousCaches>(config, contiguous_);
     } else {
@@ -80,7 +80,7 @@ void FormatDecoder::next_logits(const std::vector<int>& sequence, int n_new, arm
 }
 // [/listing]
 
-Generation generate_with_formats(const FormatModel& model, NumberFormat kv, const std::vector<int>& prompt,
+Generation generate_with_formats(const FormatModel& model, DType kv, const std::vector<int>& prompt,
                                  const GenerationOptions& options) {
     FormatDecoder decoder(model, kv, static_cast<int>(prompt.size()));
     const NextLogitsFn next = [&](const std::vector<int>& sequence, int n_new, arma::fvec& logits) {

@@ -22,7 +22,7 @@
 namespace gpt2 {
 
 struct FormatModel {
-    NumberFormat weights = NumberFormat::fp32;  // fp32 or bf16
+    DType weights = DType::fp32;  // fp32 or bf16
     std::optional<Gpt2Weights> fp32;            // set when weights == fp32
     std::optional<Bf16Weights> bf16;            // set when weights == bf16
     const Gpt2Config& config() const { return fp32 ? fp32->config : bf16->config; }
@@ -33,14 +33,14 @@ struct FormatModel {
 
 // Loads the model in `weights` format (fp32 or bf16; anything else is a UserError): bf16 is
 // converted tensor by tensor while loading (load_bf16), never held in float32.
-FormatModel load_format_model(const std::string& model_arg, NumberFormat weights);
+FormatModel load_format_model(const std::string& model_arg, DType weights);
 // The same from float32 weights in memory (tests): bf16 converts them.
-FormatModel format_model_of(const Gpt2Weights& weights, NumberFormat format);
+FormatModel format_model_of(const Gpt2Weights& weights, DType format);
 
 // One sequence's decoding with a cache in `kv` format.
 class FormatDecoder {
 public:
-    FormatDecoder(const FormatModel& model, NumberFormat kv, int max_prompt_tokens);
+    FormatDecoder(const FormatModel& model, DType kv, int max_prompt_tokens);
     // chapter 04's NextLogitsFn: the first call prefills `sequence`, every later one feeds its
     // newest token (n_new = 1).
     void next_logits(const std::vector<int>& sequence, int n_new, arma::fvec& logits);
@@ -51,7 +51,7 @@ public:
 
 private:
     const FormatModel& model_;
-    NumberFormat kv_;
+    DType kv_;
     KVCache scratch_;                              // float32: the prefill (and the fp32 cache itself)
     std::optional<QuantizedKVCache> narrow_;       // fp16 / bf16 / int8
     std::vector<KVCache*> contiguous_;             // {&scratch_} for chapter 07's ContiguousCaches
@@ -63,7 +63,7 @@ private:
 };
 
 // Chapter 04's generate() with these formats.
-Generation generate_with_formats(const FormatModel& model, NumberFormat kv, const std::vector<int>& prompt,
+Generation generate_with_formats(const FormatModel& model, DType kv, const std::vector<int>& prompt,
                                  const GenerationOptions& options);
 
 }  // namespace gpt2

@@ -37,17 +37,17 @@ using namespace gpt2;
 using chapter09::Flags;
 
 // --- 6. --compare: every combination (or the one asked for) against float32 ---
-int run_compare(const Flags& flags, NumberFormat weights, NumberFormat kv, const std::optional<Tokenizer>& tokenizer) {
-    std::vector<std::pair<NumberFormat, NumberFormat>> combinations;
-    for (NumberFormat w : {NumberFormat::fp32, NumberFormat::bf16})
-        for (NumberFormat k : {NumberFormat::fp32, NumberFormat::fp16, NumberFormat::bf16, NumberFormat::int8})
+int run_compare(const Flags& flags, DType weights, DType kv, const std::optional<Tokenizer>& tokenizer) {
+    std::vector<std::pair<DType, DType>> combinations;
+    for (DType w : {DType::fp32, DType::bf16})
+        for (DType k : {DType::fp32, DType::fp16, DType::bf16, DType::int8})
             if ((!flags.weights_given || w == weights) && (!flags.kv_given || k == kv)) combinations.push_back({w, k});
     const bool needs_bf16 = std::any_of(combinations.begin(), combinations.end(),
-                                        [](const auto& c) { return c.first == NumberFormat::bf16; });
-    const FormatModel fp32 = load_format_model(flags.model.model, NumberFormat::fp32);
+                                        [](const auto& c) { return c.first == DType::bf16; });
+    const FormatModel fp32 = load_format_model(flags.model.model, DType::fp32);
     print_model_notice(fp32.source(), fp32.is_random());
     std::optional<FormatModel> bf16;
-    if (needs_bf16) bf16.emplace(load_format_model(flags.model.model, NumberFormat::bf16));
+    if (needs_bf16) bf16.emplace(load_format_model(flags.model.model, DType::bf16));
 
     CompareSettings settings;
     settings.new_tokens = flags.new_tokens_given ? flags.generation.max_new_tokens : 64;
@@ -90,15 +90,15 @@ int body(int argc, char** argv) {
     if (flags.bench) return chapter09::run_bench(flags);
 
     // --- 1. The formats ---
-    const NumberFormat weights = parse_number_format(flags.weights, "--weights");
-    const NumberFormat kv = parse_number_format(flags.kv, "--kv");
+    const DType weights = parse_number_format(flags.weights, "--weights");
+    const DType kv = parse_number_format(flags.kv, "--kv");
     const std::optional<Tokenizer> tokenizer = load_tokenizer_if_possible(flags.model);
     if (flags.compare) return run_compare(flags, weights, kv, tokenizer);
 
     // --- 2-3. The model, its big matrices converted while loading when bf16 ---
     const FormatModel model = load_format_model(flags.model.model, weights);
     print_model_notice(model.source(), model.is_random());
-    if (weights == NumberFormat::bf16 && !bf16_kernel_note().empty()) std::fprintf(stderr, "%s\n", bf16_kernel_note().c_str());
+    if (weights == DType::bf16 && !bf16_kernel_note().empty()) std::fprintf(stderr, "%s\n", bf16_kernel_note().c_str());
     const std::vector<int> prompt = prompt_ids(flags.model, model.config(), tokenizer);
     check_prompt_fits(prompt, model.config().n_positions);
 
@@ -108,7 +108,7 @@ int body(int argc, char** argv) {
     const bool stream = !flags.model.json;
     if (stream) {
         std::printf("sampling: %s; weights %s, KV cache %s\n\n", generation.sampling.describe().c_str(),
-                    number_format_name(weights).c_str(), number_format_name(kv).c_str());
+                    dtype_name(weights).c_str(), dtype_name(kv).c_str());
         printer.prompt(prompt);
     }
     const NextLogitsFn next = [&](const std::vector<int>& sequence, int n_new, arma::fvec& logits) {
@@ -126,8 +126,8 @@ int body(int argc, char** argv) {
         Json out = generation_json(run, tokenizer ? &*tokenizer : nullptr, generation.sampling);
         out["chapter"] = "09_fewer_bytes";
         out["model"] = model.source();
-        out["weights"] = number_format_name(weights);
-        out["kv"] = number_format_name(kv);
+        out["weights"] = dtype_name(weights);
+        out["kv"] = dtype_name(kv);
         out["memory"] = chapter09::memory_json(memory);
         print_json(out);
         return 0;

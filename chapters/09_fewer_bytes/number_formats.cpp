@@ -11,44 +11,27 @@ namespace gpt2 {
 
 namespace {
 
-struct FormatInfo {
-    NumberFormat format;
-    const char* name;
-    int bytes;
-};
-const FormatInfo kFormats[] = {
-    {NumberFormat::fp32, "fp32", 4},
-    {NumberFormat::fp16, "fp16", 2},
-    {NumberFormat::bf16, "bf16", 2},
-    {NumberFormat::int8, "int8", 1},
-};
+const DType kRunnable[] = {DType::fp32, DType::fp16, DType::bf16, DType::int8};
 
 }  // namespace
 
-std::string number_format_name(NumberFormat format) {
-    for (const FormatInfo& info : kFormats)
-        if (info.format == format) return info.name;
-    return "?";
-}
-
 std::string number_format_names() {
     std::string out;
-    for (const FormatInfo& info : kFormats) out += (out.empty() ? "" : "|") + std::string(info.name);
+    for (DType format : kRunnable) out += (out.empty() ? "" : "|") + dtype_name(format);
     return out;
 }
 
-NumberFormat parse_number_format(const std::string& text, const std::string& where) {
-    for (const FormatInfo& info : kFormats)
-        if (text == info.name) return info.format;
+DType parse_number_format(const std::string& text, const std::string& where) {
+    for (DType format : kRunnable)
+        if (text == dtype_name(format)) return format;
+    if (text == dtype_name(DType::fp8) || text == dtype_name(DType::int4))
+        throw UserError(where + ": " + text + " is a format chapter 06 estimates, but nothing here runs it; valid formats: " +
+                        number_format_names());
     throw UserError(where + ": unknown number format '" + text.substr(0, 40) + "'; valid formats: " +
                     number_format_names());
 }
 
-int bytes_per_value(NumberFormat format) {
-    for (const FormatInfo& info : kFormats)
-        if (info.format == format) return info.bytes;
-    return 0;
-}
+int bytes_per_value(DType format) { return dtype_bits(format) / 8; }
 
 // --- float16 ----------------------------------------------------------------------------------
 // [listing:ch09_fp16]

@@ -11,6 +11,8 @@
 // its group. Every conversion back to float32 is exact: float32 holds every such value.
 #pragma once
 
+#include "06_memory_estimator/memory_estimator.hpp"  // DType: a stored value's number format (chapter 06)
+
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -18,16 +20,15 @@
 
 namespace gpt2 {
 
-// --- the formats ------------------------------------------------------------------------
-enum class NumberFormat { fp32, fp16, bf16, int8 };
-
-std::string number_format_name(NumberFormat format);  // "fp32", "fp16", "bf16", "int8"
-std::string number_format_names();                    // "fp32|fp16|bf16|int8"
-// "bf16" → NumberFormat::bf16; anything else is a UserError naming `where` and the valid names.
-NumberFormat parse_number_format(const std::string& text, const std::string& where);
-// Bytes one value takes: 4, 2, 2, 1. int8's per-group float32 scale is not included: the
-// cache counts it once per group (4 bytes per head_dim values).
-int bytes_per_value(NumberFormat format);
+// --- the formats: chapter 06's DType, four of which run here ------------------------------
+// fp32, fp16, bf16 and int8. Chapter 06 also estimates fp8 and int4; nothing here runs them.
+std::string number_format_names();  // "fp32|fp16|bf16|int8": the ones this chapter runs
+// "bf16" → DType::bf16; anything else (fp8 and int4 included) is a UserError naming `where` and
+// the valid names.
+DType parse_number_format(const std::string& text, const std::string& where);
+// Bytes one value takes: 4, 2, 2, 1 (chapter 06's dtype_bits / 8). int8's per-group float32
+// scale is not included: the cache counts it once per group (4 bytes per head_dim values).
+int bytes_per_value(DType format);
 
 // --- bit patterns -----------------------------------------------------------------------
 inline std::uint32_t float_bits(float x) {

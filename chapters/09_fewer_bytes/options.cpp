@@ -31,9 +31,9 @@ bool parse_flags(int argc, char** argv, Flags& flags) {
     flags.weights_given = cli.given("--weights");
     flags.kv_given = cli.given("--kv");
     flags.new_tokens_given = cli.given("--max-new-tokens");
-    const gpt2::NumberFormat weights = gpt2::parse_number_format(flags.weights, "--weights");
+    const gpt2::DType weights = gpt2::parse_number_format(flags.weights, "--weights");
     gpt2::parse_number_format(flags.kv, "--kv");
-    if (weights != gpt2::NumberFormat::fp32 && weights != gpt2::NumberFormat::bf16)
+    if (weights != gpt2::DType::fp32 && weights != gpt2::DType::bf16)
         throw gpt2::UserError("--weights " + flags.weights + ": weights come in fp32 or bf16 here");
     if (flags.bench && !cli.given("--model")) flags.model.model = gpt2::default_benchmark_model_arg();
     return true;

@@ -12,22 +12,22 @@
 
 namespace gpt2 {
 
-std::uint64_t QuantizedKVCache::bytes_per_token(const Gpt2Config& config, NumberFormat format) {
+std::uint64_t QuantizedKVCache::bytes_per_token(const Gpt2Config& config, DType format) {
     const std::uint64_t values = 2ULL * config.n_layer * config.n_embd;  // K and V, every layer
-    const std::uint64_t scales = format == NumberFormat::int8 ? 2ULL * config.n_layer * config.n_head * sizeof(float) : 0;
+    const std::uint64_t scales = format == DType::int8 ? 2ULL * config.n_layer * config.n_head * sizeof(float) : 0;
     return values * bytes_per_value(format) + scales;
 }
 
-QuantizedKVCache::QuantizedKVCache(const Gpt2Config& config, NumberFormat format, int capacity)
+QuantizedKVCache::QuantizedKVCache(const Gpt2Config& config, DType format, int capacity)
     : format_(format), n_embd_(config.n_embd), n_head_(config.n_head),
       capacity_(capacity > 0 ? capacity : config.n_positions), lengths_(config.n_layer, 0) {
-    if (format == NumberFormat::fp32) throw std::logic_error("QuantizedKVCache: float32 is chapter 05's KVCache");
+    if (format == DType::fp32) throw std::logic_error("QuantizedKVCache: float32 is chapter 05's KVCache");
     if (capacity_ > config.n_positions)
         throw UserError("a KV cache of " + std::to_string(capacity_) + " tokens is longer than the model's " +
                         std::to_string(config.n_positions) + "-token window");
     const std::size_t values = static_cast<std::size_t>(n_embd_) * capacity_;
     const std::size_t scales = static_cast<std::size_t>(n_head_) * capacity_;
-    if (format == NumberFormat::int8) {
+    if (format == DType::int8) {
         keys8_.assign(config.n_layer, std::vector<std::int8_t>(values));
         values8_.assign(config.n_layer, std::vector<std::int8_t>(values));
         key_scales_.assign(config.n_layer, std::vector<float>(scales));
@@ -57,15 +57,15 @@ void QuantizedKVCache::append(int layer, const arma::subview<float>& k_new, cons
     for (int t = 0; t < T; ++t) {
         const std::size_t column = static_cast<std::size_t>(at + t) * n_embd_;  // token at + t's first value
         for (int i = 0; i < n_embd_; ++i) {
-            if (format_ == NumberFormat::bf16) {
+            if (format_ == DType::bf16) {
                 keys16_[layer][column + i] = to_bf16(k_new(i, t));
                 values16_[layer][column + i] = to_bf16(v_new(i, t));
-            } else if (format_ == NumberFormat::fp16) {
+            } else if (format_ == DType::fp16) {
                 keys16_[layer][column + i] = to_fp16(k_new(i, t));
                 values16_[layer][column + i] = to_fp16(v_new(i, t));
             }
         }
-        if (format_ == NumberFormat::int8) {
+        if (format_ == DType::int8) {
             // One scale per head: a head's 64 numbers share their range, other heads' do not.
             const float* k = k_new.colptr(t);  // (n_embd): a column's rows are contiguous
             const float* v = v_new.colptr(t);
@@ -89,8 +89,8 @@ void QuantizedKVCache::store(const KVCache& prefill, int tokens) {
 float QuantizedKVCache::key(int layer, int i, int t) const {
     const std::size_t at = static_cast<std::size_t>(t) * n_embd_ + i;
     switch (format_) {
-        case NumberFormat::bf16: return from_bf16(keys16_[layer][at]);
-        case NumberFormat::fp16: return from_fp16(keys16_[layer][at]);
+        case DType::bf16: return from_bf16(keys16_[layer][at]);
+        case DType::fp16: return from_fp16(keys16_[layer][at]);
         default: return keys8_[layer][at] * key_scales_[layer][static_cast<std::size_t>(t) * n_head_ + i / (n_embd_ / n_head_)];
     }
 }
@@ -98,8 +98,8 @@ float QuantizedKVCache::key(int layer, int i, int t) const {
 float QuantizedKVCache::value(int layer, int i, int t) const {
     const std::size_t at = static_cast<std::size_t>(t) * n_embd_ + i;
     switch (format_) {
-        case NumberFormat::bf16: return from_bf16(values16_[layer][at]);
-        case NumberFormat::fp16: return from_fp16(values16_[layer][at]);
+        case DType::bf16: return from_bf16(values16_[layer][at]);
+        case DType::fp16: return from_fp16(values16_[layer][at]);
         default: return values8_[layer][at] * value_scales_[layer][static_cast<std::size_t>(t) * n_head_ + i / (n_embd_ / n_head_)];
     }
 }
@@ -114,9 +114,9 @@ void QuantizedKVCache::attend(int layer, const float* q, float* out, float* scor
         for (int h = 0; h < n_head_; ++h) {
             const std::size_t group = column + h * d;
             float s;
-            if (format_ == NumberFormat::int8)
+            if (format_ == DType::int8)
                 s = dot_int8(q + h * d, &keys8_[layer][group], key_scales_[layer][static_cast<std::size_t>(t) * n_head_ + h], d);
-            else if (format_ == NumberFormat::bf16)
+            else if (format_ == DType::bf16)
                 s = dot_bf16(q + h * d, &keys16_[layer][group], d);
             else
                 s = dot_fp16(q + h * d, &keys16_[layer][group], d);
@@ -136,10 +136,10 @@ void QuantizedKVCache::attend(int layer, const float* q, float* out, float* scor
         for (int h = 0; h < n_head_; ++h) {
             const float p = scores[h * n_keys + t];
             const std::size_t group = column + h * d;
-            if (format_ == NumberFormat::int8)
+            if (format_ == DType::int8)
                 axpy_int8(p, &values8_[layer][group], value_scales_[layer][static_cast<std::size_t>(t) * n_head_ + h],
                           out + h * d, d);
-            else if (format_ == NumberFormat::bf16)
+            else if (format_ == DType::bf16)
                 axpy_bf16(p, &values16_[layer][group], out + h * d, d);
             else
                 axpy_fp16(p, &values16_[layer][group], out + h * d, d);

@@ -22,12 +22,12 @@ namespace gpt2 {
 class QuantizedKVCache {
 public:
     // format: fp16, bf16 or int8 (float32 is chapter 05's KVCache). capacity 0: the window.
-    QuantizedKVCache(const Gpt2Config& config, NumberFormat format, int capacity = 0);
+    QuantizedKVCache(const Gpt2Config& config, DType format, int capacity = 0);
 
     // Bytes one token takes in every layer, K and V, scales included (the table above).
-    static std::uint64_t bytes_per_token(const Gpt2Config& config, NumberFormat format);
+    static std::uint64_t bytes_per_token(const Gpt2Config& config, DType format);
 
-    NumberFormat format() const { return format_; }
+    DType format() const { return format_; }
     int length(int layer) const { return lengths_[layer]; }
     int length() const { return lengths_.back(); }
     int capacity() const { return capacity_; }
@@ -47,7 +47,7 @@ public:
     float value(int layer, int i, int t) const;
 
 private:
-    NumberFormat format_;
+    DType format_;
     int n_embd_, n_head_, capacity_;
     std::vector<int> lengths_;                          // per layer
     std::vector<std::vector<std::uint16_t>> keys16_, values16_;  // fp16/bf16: n_layer × (n_embd · capacity)

@@ -8,11 +8,11 @@ namespace chapter09 {
 
 using namespace gpt2;
 
-void print_summary(const Generation& run, NumberFormat weights, NumberFormat kv, const RunMemory& memory) {
+void print_summary(const Generation& run, DType weights, DType kv, const RunMemory& memory) {
     const int decoded = run.new_tokens() - 1;
     std::printf("\n[%s]\n", run.stop_message().c_str());
-    std::printf("formats               weights %s, KV cache %s\n", number_format_name(weights).c_str(),
-                number_format_name(kv).c_str());
+    std::printf("formats               weights %s, KV cache %s\n", dtype_name(weights).c_str(),
+                dtype_name(kv).c_str());
     std::printf("time to first token   %.3f s\n", run.time_to_first_token_s);
     if (decoded > 0)
         std::printf("time per output token %.1f ms  (%d decode steps after the first token)\ntokens/s              %.1f\n",
@@ -37,7 +37,7 @@ void print_comparisons(const std::vector<FormatComparison>& results) {
         for (const PromptComparison& p : c.prompts)
             if (p.first_greedy_divergence && *p.first_greedy_divergence == c.first_greedy_divergence())
                 divergence = format("step %d (fp32 margin %.3f)", *p.first_greedy_divergence, p.margin_at_divergence);
-        rows.push_back({number_format_name(c.weights), number_format_name(c.kv), format("%.4f", c.max_abs_logit_diff),
+        rows.push_back({dtype_name(c.weights), dtype_name(c.kv), format("%.4f", c.max_abs_logit_diff),
                         format("%.2e", c.kl_mean), format("%.1f%%", c.top1_agreement * 100), divergence,
                         c.perplexity ? format("%.3f (fp32 %.3f)", *c.perplexity, *c.perplexity_fp32) : "-"});
     }
@@ -58,8 +58,8 @@ Json comparisons_json(const std::vector<FormatComparison>& results) {
                                {"first_greedy_divergence", p.first_greedy_divergence ? Json(*p.first_greedy_divergence) : Json(nullptr)},
                                {"fp32_margin_at_divergence", p.first_greedy_divergence ? Json(p.margin_at_divergence) : Json(nullptr)}});
         const std::optional<int> first = c.first_greedy_divergence();
-        out.push_back({{"weights", number_format_name(c.weights)},
-                       {"kv", number_format_name(c.kv)},
+        out.push_back({{"weights", dtype_name(c.weights)},
+                       {"kv", dtype_name(c.kv)},
                        {"max_abs_logit_diff", c.max_abs_logit_diff},
                        {"kl_mean", c.kl_mean},
                        {"top1_agreement", c.top1_agreement},
