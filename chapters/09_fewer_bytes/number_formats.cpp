@@ -59,17 +59,6 @@ std::uint16_t to_fp16(float x) {
     if (dropped > half || (dropped == half && (m & 1u))) ++m;  // nearest, ties to even
     return static_cast<std::uint16_t>(sign | m);  // m = 1024 is 2^-14, the smallest normal: right
 }
-
-float from_fp16(std::uint16_t h) {
-    const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
-    const std::uint32_t exponent = (h >> 10) & 0x1Fu, mantissa = h & 0x03FFu;
-    if (exponent == 0) {  // ±0 or a subnormal: mantissa · 2^-24, exact in float32
-        const float magnitude = std::ldexp(static_cast<float>(mantissa), -24);
-        return sign ? -magnitude : magnitude;
-    }
-    if (exponent == 31) return float_from_bits(sign | 0x7F800000u | (mantissa << 13));  // ±Inf, NaN
-    return float_from_bits(sign | ((exponent + 127u - 15u) << 23) | (mantissa << 13));
-}
 // [/listing]
 
 void to_bf16(const float* x, std::size_t n, std::uint16_t* out) {

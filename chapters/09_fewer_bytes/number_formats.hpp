@@ -12,6 +12,7 @@
 #pragma once
 
 #include "06_memory_estimator/memory_estimator.hpp"  // DType: a stored value's number format (chapter 06)
+#include "common/safetensors.hpp"                    // f16_to_f32, bf16_to_f32: widening, exact
 
 #include <cstddef>
 #include <cstdint>
@@ -55,17 +56,18 @@ inline std::uint16_t to_bf16(float x) {
     const std::uint32_t lowest_kept = (u >> 16) & 1u;
     return static_cast<std::uint16_t>((u + 0x7FFFu + lowest_kept) >> 16);
 }
-
-// bfloat16 → float32: the 16 bits become the top half of a float32, the rest zeros. Exact.
-inline float from_bf16(std::uint16_t b) { return float_from_bits(static_cast<std::uint32_t>(b) << 16); }
 // [/listing]
+
+// bfloat16 → float32 and float16 → float32 widen exactly. They are the safetensors reader's
+// (common/safetensors.cpp): chapter 03's loader has widened F16 and BF16 files with them all
+// along. These are chapter 09's names for them.
+inline float from_bf16(std::uint16_t b) { return bf16_to_f32(b); }
+inline float from_fp16(std::uint16_t h) { return f16_to_f32(h); }
 
 // --- IEEE float16 ---------------------------------------------------------------------------
 // float32 → float16, rounded to nearest, ties to even: overflow (|x| ≥ 65520) → ±Inf,
 // |x| < 2^-14 → a subnormal (a multiple of 2^-24; ≤ 2^-25 → ±0), NaN → a quiet NaN.
 std::uint16_t to_fp16(float x);
-// float16 → float32, exact (subnormals become normal float32 values).
-float from_fp16(std::uint16_t h);
 
 // Whole arrays, element by element (n values from x into out).
 void to_bf16(const float* x, std::size_t n, std::uint16_t* out);
