@@ -28,15 +28,15 @@ namespace {
 
 struct DtypeName {
     const char* name;
-    Dtype dtype;
+    SafetensorsDtype dtype;
     std::size_t size;
 };
 constexpr DtypeName kDtypes[] = {
-    {"F64", Dtype::F64, 8},   {"F32", Dtype::F32, 4},   {"F16", Dtype::F16, 2},
-    {"BF16", Dtype::BF16, 2}, {"I64", Dtype::I64, 8},   {"I32", Dtype::I32, 4},
-    {"I16", Dtype::I16, 2},   {"I8", Dtype::I8, 1},     {"U64", Dtype::U64, 8},
-    {"U32", Dtype::U32, 4},   {"U16", Dtype::U16, 2},   {"U8", Dtype::U8, 1},
-    {"BOOL", Dtype::BOOL, 1}, {"F8_E4M3", Dtype::F8_E4M3, 1}, {"F8_E5M2", Dtype::F8_E5M2, 1},
+    {"F64", SafetensorsDtype::F64, 8},   {"F32", SafetensorsDtype::F32, 4},   {"F16", SafetensorsDtype::F16, 2},
+    {"BF16", SafetensorsDtype::BF16, 2}, {"I64", SafetensorsDtype::I64, 8},   {"I32", SafetensorsDtype::I32, 4},
+    {"I16", SafetensorsDtype::I16, 2},   {"I8", SafetensorsDtype::I8, 1},     {"U64", SafetensorsDtype::U64, 8},
+    {"U32", SafetensorsDtype::U32, 4},   {"U16", SafetensorsDtype::U16, 2},   {"U8", SafetensorsDtype::U8, 1},
+    {"BOOL", SafetensorsDtype::BOOL, 1}, {"F8_E4M3", SafetensorsDtype::F8_E4M3, 1}, {"F8_E5M2", SafetensorsDtype::F8_E5M2, 1},
 };
 
 // Deeper nesting than this is never a safetensors header; refusing it keeps a hostile
@@ -80,7 +80,7 @@ bool read_u64(const nlohmann::json& value, std::uint64_t& out) {
 
 }  // namespace
 
-std::size_t dtype_size(Dtype dtype) {
+std::size_t dtype_size(SafetensorsDtype dtype) {
     for (const DtypeName& d : kDtypes)
         if (d.dtype == dtype) return d.size;
     return 0;
@@ -378,15 +378,15 @@ void SafetensorsFile::read_f32(const TensorInfo& tensor, float* dest, std::uint6
     const std::uint64_t offset = data_start() + tensor.begin + first * element_size;
 
     switch (tensor.dtype) {
-    case Dtype::F32:
+    case SafetensorsDtype::F32:
         // Straight into the caller's memory: the bytes already are little-endian float32.
         read_exact(dest, count * 4, offset, what);
         return;
-    case Dtype::F16:
-    case Dtype::BF16: {
+    case SafetensorsDtype::F16:
+    case SafetensorsDtype::BF16: {
         // Through a small buffer, so the whole tensor never exists twice.
         std::vector<std::uint16_t> buffer(std::size_t(std::min<std::uint64_t>(count, kConvertChunk)));
-        const bool half = tensor.dtype == Dtype::F16;
+        const bool half = tensor.dtype == SafetensorsDtype::F16;
         for (std::uint64_t done = 0; done < count;) {
             const std::size_t n = std::size_t(std::min<std::uint64_t>(count - done, buffer.size()));
             read_exact(buffer.data(), n * 2, offset + done * 2, what);

@@ -31,12 +31,15 @@
 
 namespace gpt2 {
 
-// Every dtype the safetensors format defines; only F32, F16 and BF16 can be read as float32.
-enum class Dtype { F64, F32, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8, BOOL, F8_E4M3, F8_E5M2 };
+// The element types a safetensors header can name — a file format's tags, spelled as the
+// file spells them ("F32", "BF16"). Only F32, F16 and BF16 can be read as float32. (Chapter 06's
+// DType is another thing: the number formats a model or its cache can be stored in, in memory,
+// int4 included; chapter 09 runs four of them.)
+enum class SafetensorsDtype { F64, F32, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8, BOOL, F8_E4M3, F8_E5M2 };
 
 struct TensorInfo {
     std::string name;
-    Dtype dtype = Dtype::F32;
+    SafetensorsDtype dtype = SafetensorsDtype::F32;
     std::string dtype_name;             // as written in the header, e.g. "F32"
     std::vector<std::uint64_t> shape;   // row-major, outermost first (PyTorch's order)
     std::uint64_t begin = 0, end = 0;   // [begin, end) in bytes, relative to the data segment
@@ -92,7 +95,7 @@ private:
 // cut after 80 characters.
 std::string display_name(const std::string& name);
 // Bytes per element of a dtype (F8 types: 1).
-std::size_t dtype_size(Dtype dtype);
+std::size_t dtype_size(SafetensorsDtype dtype);
 // IEEE half and bfloat16 → float32, exactly (every F16/BF16 value is a float32 value).
 float f16_to_f32(std::uint16_t h);
 float bf16_to_f32(std::uint16_t b);

@@ -384,7 +384,7 @@ TEST_CASE("every fixture variant loads to the same float32 weights (F16, BF16 wi
 
 TEST_CASE("the full-vocabulary fixture loads with GPT-2's 50,257 tokens from F16") {
     const gpt2::SafetensorsFile file(fixture("tiny_fullvocab") + "/model.safetensors");
-    CHECK(file.find("wte.weight")->dtype == gpt2::Dtype::F16);
+    CHECK(file.find("wte.weight")->dtype == gpt2::SafetensorsDtype::F16);
     const Gpt2Weights w = gpt2::load_gpt2(fixture("tiny_fullvocab"));
     CHECK(w.config.vocab_size == 50257);
     CHECK(w.wte.n_rows == 8);
