@@ -7,6 +7,8 @@
 #include "03_forward_pass/gpt2_config.hpp"
 #include "05_cached_decode/kv_cache.hpp"
 #include "06_memory_estimator/memory_estimator.hpp"
+#include "common/files.hpp"
+#include "common/paths.hpp"
 
 #include <doctest/doctest.h>
 
@@ -187,15 +189,54 @@ TEST_CASE("GPT-2-family parameter counts agree with the model loader's own count
     // written separately as V·C + P·C + L·(12C² + 13C) + 2C.
     for (const char* name : {"gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "gpt3-175b"}) {
         const ModelSpec& m = preset(name);
-        gpt2::Gpt2Config config;
-        config.n_layer = m.n_layer;
-        config.n_head = m.n_head;
-        config.n_embd = m.d_model;
-        config.n_positions = m.max_context;
-        config.vocab_size = m.vocab_size;
+        const gpt2::Gpt2Config config = gpt2::gpt2_config(m, "the test");
         INFO(name);
         CHECK(gpt2::parameter_count(m) == static_cast<std::uint64_t>(config.parameter_count()));
     }
+}
+
+TEST_CASE("a GPT-2 config.json gives the same shape through chapter 03's loader and chapter 06's reader") {
+    // Two readers of one file: chapter 03's load_config_json (what the forward pass runs) and
+    // parse_model_config here. Every field the estimator uses must agree; if not, look at the
+    // GPT-2 branch of parse_model_config and at model_spec in memory_estimator.cpp.
+    for (const std::string folder : {"data/fixtures/tiny_gpt2", "data/mini"}) {
+        const std::string path = gpt2::project_root() + "/" + folder + "/config.json";
+        INFO(folder);
+        const ModelSpec from_chapter_03 = gpt2::model_spec(gpt2::load_config_json(path), path, "chapter 03");
+        const ModelSpec here = gpt2::parse_model_config(gpt2::read_file_bytes(path, 1 << 20, "", "config"), path);
+        CHECK(here.architecture == from_chapter_03.architecture);
+        CHECK(here.n_layer == from_chapter_03.n_layer);
+        CHECK(here.n_head == from_chapter_03.n_head);
+        CHECK(here.n_kv_heads == from_chapter_03.n_kv_heads);
+        CHECK(here.head_dim == from_chapter_03.head_dim);
+        CHECK(here.d_model == from_chapter_03.d_model);
+        CHECK(here.intermediate_size == from_chapter_03.intermediate_size);
+        CHECK(here.vocab_size == from_chapter_03.vocab_size);
+        CHECK(here.max_context == from_chapter_03.max_context);
+        CHECK(here.tied_embeddings == from_chapter_03.tied_embeddings);
+    }
+}
+
+TEST_CASE("model_spec and gpt2_config go between the two views of a GPT-2 shape; other shapes are refused") {
+    const gpt2::Gpt2Config small = gpt2::gpt2_small_config();
+    const ModelSpec m = gpt2::model_spec(small, "gpt2", "chapter 03");
+    CHECK(m.head_dim == 64);  // 768 / 12
+    CHECK(m.intermediate_size == 3072);  // 4 · 768
+    CHECK(m.n_kv_heads == 12);
+    const gpt2::Gpt2Config back = gpt2::gpt2_config(m, "the test");
+    CHECK(back.n_layer == small.n_layer);
+    CHECK(back.n_head == small.n_head);
+    CHECK(back.n_embd == small.n_embd);
+    CHECK(back.n_positions == small.n_positions);
+    CHECK(back.vocab_size == small.vocab_size);
+    CHECK(gpt2::parameter_count(m) == static_cast<std::uint64_t>(small.parameter_count()));
+    std::string message;
+    try {
+        gpt2::gpt2_config(preset("llama-2-70b"), "--measure");
+    } catch (const gpt2::UserError& e) {
+        message = e.what();
+    }
+    CHECK(message.find("--measure cannot hold llama-2-70b") == 0);
 }
 
 TEST_CASE("weights at a dtype are parameters times bytes per value, rounded up to a byte") {

@@ -101,10 +101,8 @@ void estimate_paged(Estimate& e, const std::string& requests_text, std::uint64_t
 void measure_real_cache(Estimate& e) {
     const ModelSpec& m = e.model;
     const std::uint64_t context = e.context, batch = e.batch;
-    if (m.architecture != gpt2::Architecture::Gpt2 || m.n_kv_heads != m.n_head || m.sliding_window > 0)
-        throw UserError("--measure builds this project's GPT-2 KVCache, which cannot hold " + m.name +
-                        " (not a GPT-2-family shape); use gpt2, gpt2-medium, gpt2-large, gpt2-xl, a GPT-2 "
-                        "config.json or a custom --layers/--heads/--n-embd model without --kv-heads");
+    // Chapter 05's KVCache is sized from a Gpt2Config: only a GPT-2-family shape has one.
+    const gpt2::Gpt2Config config = gpt2::gpt2_config(m, "--measure (this project's GPT-2 KVCache)");
     if (context > static_cast<std::uint64_t>(m.max_context))
         throw UserError("--measure: --context " + std::to_string(context) + " is beyond " + m.name + "'s " +
                         std::to_string(m.max_context) + "-token window (learned positions stop there); "
@@ -114,13 +112,6 @@ void measure_real_cache(Estimate& e) {
         throw UserError("--measure would allocate " + gpt2::human_bytes(formula_fp32) +
                         "; it is limited to 2 GiB here — lower --context or --batch (the formula alone needs no memory)");
     // [listing:ch06_measure]
-    gpt2::Gpt2Config config;  // the contract's plain fields; nothing else is needed to size the cache
-    config.n_layer = m.n_layer;
-    config.n_head = m.n_head;
-    config.n_embd = m.d_model;
-    config.n_positions = m.max_context;
-    config.vocab_size = m.vocab_size;
-
     const std::uint64_t rss_before = gpt2::current_rss_bytes();
     std::vector<std::unique_ptr<gpt2::KVCache>> caches;  // one per sequence of the batch
     std::uint64_t measured = 0;

@@ -131,21 +131,15 @@ void validate_model(const ModelSpec& m, const std::string& where) {
 
 namespace {
 
-ModelSpec gpt2_family(const char* name, int layers, int heads, int d_model, int context, int vocab,
+ModelSpec gpt2_family(const char* name, int layers, int heads, int n_embd, int context, int vocab,
                       const char* source) {
-    ModelSpec m;
-    m.name = name;
-    m.architecture = Architecture::Gpt2;
-    m.n_layer = layers;
-    m.n_head = m.n_kv_heads = heads;
-    m.d_model = d_model;
-    m.head_dim = d_model / heads;
-    m.intermediate_size = 4 * d_model;
-    m.vocab_size = vocab;
-    m.max_context = context;
-    m.tied_embeddings = true;
-    m.source = source;
-    return m;
+    Gpt2Config config;
+    config.n_layer = layers;
+    config.n_head = heads;
+    config.n_embd = n_embd;
+    config.n_positions = context;
+    config.vocab_size = vocab;
+    return model_spec(config, name, source);
 }
 
 ModelSpec llama_family(const char* name, int layers, int heads, int kv_heads, int d_model, int intermediate,
@@ -168,6 +162,38 @@ ModelSpec llama_family(const char* name, int layers, int heads, int kv_heads, in
 }
 
 }  // namespace
+
+ModelSpec model_spec(const Gpt2Config& config, const std::string& name, const std::string& source,
+                     int intermediate_size) {
+    ModelSpec m;
+    m.name = name;
+    m.architecture = Architecture::Gpt2;
+    m.n_layer = config.n_layer;
+    m.n_head = m.n_kv_heads = config.n_head;  // GPT-2: every head has its own K and V
+    m.d_model = config.n_embd;
+    m.head_dim = config.n_embd / config.n_head;
+    m.intermediate_size = intermediate_size > 0 ? intermediate_size : 4 * config.n_embd;
+    m.vocab_size = config.vocab_size;
+    m.max_context = config.n_positions;
+    m.tied_embeddings = config.tie_word_embeddings;
+    m.source = source;
+    return m;
+}
+
+Gpt2Config gpt2_config(const ModelSpec& m, const std::string& purpose) {
+    if (m.architecture != Architecture::Gpt2 || m.n_kv_heads != m.n_head || m.sliding_window > 0)
+        throw UserError(purpose + " cannot hold " + m.name +
+                        " (not a GPT-2-family shape); use gpt2, gpt2-medium, gpt2-large, gpt2-xl, a GPT-2 "
+                        "config.json or a custom --layers/--heads/--n-embd model without --kv-heads");
+    Gpt2Config config;
+    config.n_layer = m.n_layer;
+    config.n_head = m.n_head;
+    config.n_embd = m.d_model;
+    config.n_positions = m.max_context;
+    config.vocab_size = m.vocab_size;
+    config.tie_word_embeddings = m.tied_embeddings;
+    return config;
+}
 
 // [listing:ch06_model_presets]
 const std::vector<ModelSpec>& model_presets() {
@@ -251,19 +277,17 @@ ModelSpec parse_model_config(const std::string& text, const std::string& where) 
     m.source = "read from this config.json";
     if (config.contains("n_layer") || config.contains("n_embd")) {
         // GPT-2 keys (GPT2Config): n_inner null means 4·n_embd; the head is always tied.
-        m.architecture = Architecture::Gpt2;
-        m.n_layer = json_int(config, "n_layer", where);
-        m.n_head = m.n_kv_heads = json_int(config, "n_head", where);
-        m.d_model = json_int(config, "n_embd", where);
-        m.max_context = config.contains("n_positions") ? json_int(config, "n_positions", where)
-                                                       : json_int(config, "n_ctx", where);
-        m.vocab_size = json_int_or(config, "vocab_size", 50257, where);
-        if (m.d_model % m.n_head != 0)
-            throw UserError(where + ": n_head " + std::to_string(m.n_head) + " does not divide n_embd " +
-                            std::to_string(m.d_model) + "; GPT-2 splits n_embd evenly across the heads");
-        m.head_dim = m.d_model / m.n_head;
-        m.intermediate_size = json_int_or(config, "n_inner", 4 * m.d_model, where);
-        m.tied_embeddings = true;
+        Gpt2Config shape;
+        shape.n_layer = json_int(config, "n_layer", where);
+        shape.n_head = json_int(config, "n_head", where);
+        shape.n_embd = json_int(config, "n_embd", where);
+        shape.n_positions = config.contains("n_positions") ? json_int(config, "n_positions", where)
+                                                           : json_int(config, "n_ctx", where);
+        shape.vocab_size = json_int_or(config, "vocab_size", 50257, where);
+        if (shape.n_embd % shape.n_head != 0)
+            throw UserError(where + ": n_head " + std::to_string(shape.n_head) + " does not divide n_embd " +
+                            std::to_string(shape.n_embd) + "; GPT-2 splits n_embd evenly across the heads");
+        m = model_spec(shape, where, m.source, json_int_or(config, "n_inner", 0, where));
     } else if (config.contains("num_hidden_layers") || config.contains("hidden_size")) {
         // Llama / Mistral keys (LlamaConfig, MistralConfig): kv heads default to the head count,
         // head_dim to hidden/heads, tie_word_embeddings to false, sliding_window null = none.

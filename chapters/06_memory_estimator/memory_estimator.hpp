@@ -7,7 +7,8 @@
 // a silently wrapped number. Chapter 06 (chapters/06_memory_estimator/README.md) builds on it.
 #pragma once
 
-#include "common/report.hpp"  // human_bytes, with_commas
+#include "03_forward_pass/gpt2_config.hpp"  // Gpt2Config: GPT-2's shape (chapter 03)
+#include "common/report.hpp"                // human_bytes, with_commas
 
 #include <cstdint>
 #include <string>
@@ -49,6 +50,15 @@ struct ModelSpec {
 // Throws UserError naming `where` for a shape no model can have: non-positive sizes,
 // kv heads not dividing heads, heads not dividing d_model (GPT-2 family).
 void validate_model(const ModelSpec& model, const std::string& where);
+
+// A GPT-2 shape is chapter 03's Gpt2Config; these two functions are the only way between it
+// and the estimator's view. model_spec: every head keeps its own K and V, the MLP is 4×
+// n_embd wide (unless `intermediate_size` says otherwise), the output head is tied to wte.
+ModelSpec model_spec(const Gpt2Config& config, const std::string& name, const std::string& source,
+                     int intermediate_size = 0);
+// The Gpt2Config of a GPT-2-family ModelSpec (what chapter 05's KVCache is sized from); for
+// anything else (grouped KV heads, a sliding window, Llama) a UserError "<purpose> cannot hold …".
+Gpt2Config gpt2_config(const ModelSpec& model, const std::string& purpose);
 
 // --- Step 1: the formula ------------------------------------------------------------------
 // Bytes of K and V for `tokens` cached positions of `batch` sequences. Exact; throws
