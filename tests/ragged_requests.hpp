@@ -1,5 +1,6 @@
 // ragged_requests.hpp — what the serving tests of chapters 07 and 08 run: the tiny fixture
-// model and a queue of requests that differ in every way a batch can be ragged.
+// model and a queue of requests that differ in every way a batch can be ragged, and three
+// prompts for the small trained model.
 #pragma once
 
 #include "03_forward_pass/gpt2_weights.hpp"
@@ -31,6 +32,23 @@ inline std::vector<gpt2::Request> ragged_requests(int vocab) {
         for (int t = 0; t < prompt_lengths[i]; ++t) r.prompt_ids.push_back((i * 31 + t * 17 + 5) % vocab);
         r.max_new_tokens = limits[i];
         r.seed = static_cast<std::uint64_t>(100 + i);
+        requests.push_back(r);
+    }
+    return requests;
+}
+
+// Three prompts for the small trained model (data/mini), as token ids — "The state of the
+// Union is", "We must", "The Congress" — request i generating at most limits[i] tokens,
+// with seed 7 + i.
+inline std::vector<gpt2::Request> small_model_requests(const std::vector<int>& limits) {
+    const std::vector<std::vector<int>> prompts = {{464, 1181, 286, 262, 4479, 318}, {1135, 1276}, {464, 3162}};
+    std::vector<gpt2::Request> requests;
+    for (std::size_t i = 0; i < prompts.size() && i < limits.size(); ++i) {
+        gpt2::Request r;
+        r.index = static_cast<int>(i);
+        r.prompt_ids = prompts[i];
+        r.max_new_tokens = limits[i];
+        r.seed = 7 + i;
         requests.push_back(r);
     }
     return requests;

@@ -188,16 +188,7 @@ TEST_CASE("the small trained model decodes the same text batched as alone") {
         return;
     }
     const Gpt2Weights w = load_gpt2(path);
-    std::vector<Request> requests;
-    const std::vector<std::vector<int>> prompts = {{464, 1181, 286, 262, 4479, 318}, {1135, 1276}, {464, 3162}};
-    for (std::size_t i = 0; i < prompts.size(); ++i) {
-        Request r;
-        r.index = static_cast<int>(i);
-        r.prompt_ids = prompts[i];
-        r.max_new_tokens = 12 + 6 * static_cast<int>(i);
-        r.seed = 7 + i;
-        requests.push_back(r);
-    }
+    const std::vector<Request> requests = gpt2_test::small_model_requests({12, 18, 24});
     // The small model's logits reach ~8 in size (and its hidden values far more). A product over
     // a few columns adds its terms in another order than a gemv does, and float32 rounds each
     // order differently — a few 1e-6 of the values, compounded over 4 layers: 5e-5 absolute.

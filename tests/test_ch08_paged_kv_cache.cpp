@@ -276,16 +276,7 @@ TEST_CASE("the small trained model decodes the same text paged as contiguous") {
         return;
     }
     const Gpt2Weights w = load_gpt2(path);
-    std::vector<Request> requests;
-    const std::vector<std::vector<int>> prompts = {{464, 1181, 286, 262, 4479, 318}, {1135, 1276}, {464, 3162}};
-    for (std::size_t i = 0; i < prompts.size(); ++i) {
-        Request r;
-        r.index = static_cast<int>(i);
-        r.prompt_ids = prompts[i];
-        r.max_new_tokens = 20;
-        r.seed = 7 + i;
-        requests.push_back(r);
-    }
+    const std::vector<Request> requests = gpt2_test::small_model_requests({20, 20, 20});
     PagedOptions options = paged_options(16, 0.8, 3);
     options.sampling.top_k = 40;
     options.sampling.top_p = 0.95;

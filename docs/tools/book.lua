@@ -60,13 +60,9 @@ local function kind_of(path)  -- "file", "directory" or nil
   return "file"
 end
 
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local data = f:read("a")
-  f:close()
-  return data
-end
+-- listings.lua: the listing regions (below), and its file reader.
+local L = dofile((PANDOC_SCRIPT_FILE:match("^(.*)/[^/]*$") or ".") .. "/listings.lua")
+local read_file = L.read_file
 
 local function copy_file(from, to)
   local data = read_file(from)
@@ -97,9 +93,8 @@ local function source_page(path)
 end
 
 -- --- listings ------------------------------------------------------------------------------
--- The regions and the lines they show come from listings.lua, as for `make listings` (which puts
--- the same code into the lesson's markdown, under the marker).
-local L = dofile((PANDOC_SCRIPT_FILE:match("^(.*)/[^/]*$") or ".") .. "/listings.lua")
+-- The regions and the lines they show come from listings.lua (loaded at the top), as for
+-- `make listings` (which puts the same code into the lesson's markdown, under the marker).
 local listings = nil
 local scan_errors = {}
 local site_elide = nil     -- exercises whose bodies the page hides (student edition, workspace)
