@@ -111,6 +111,20 @@ void check_greedy_on_gpt2(const std::vector<int>& prompt, const std::vector<int>
     check_run("cached (chapter 05)", generate_cached(w, prompt, options, cache));
 }
 
+// A published greedy continuation: first the half that needs no weights (our tokenizer makes
+// the published ids of both texts), then, when data/gpt2 is there, the decoding itself.
+void check_published_continuation(const std::string& prompt_text, const std::vector<int>& prompt,
+                                  const std::string& expected_text, const std::vector<int>& expected_new) {
+    CHECK(tokenizer().encode(prompt_text) == prompt);
+    CHECK(tokenizer().encode(expected_text) == expected_new);
+    const std::string why = why_no_gpt2();
+    if (!why.empty()) {
+        MESSAGE("skipped the GPT-2 half (the tokenizer half ran): " << why);
+        return;
+    }
+    check_greedy_on_gpt2(prompt, expected_new, expected_text);
+}
+
 }  // namespace
 
 TEST_SUITE("ch05_cached_decode") {
@@ -126,15 +140,7 @@ TEST_CASE("real GPT-2, greedy: \"The dog\" continues exactly as in Hugging Face 
         " was found in a field near the intersection of West and West Streets.\n\nThe dog";
 
     // Without the weights: the test's ids are what our tokenizer makes of its text.
-    CHECK(tokenizer().encode("The dog") == prompt);
-    CHECK(tokenizer().encode(expected_text) == expected_new);
-
-    const std::string why = why_no_gpt2();
-    if (!why.empty()) {
-        MESSAGE("skipped the GPT-2 half (the tokenizer half ran): " << why);
-        return;
-    }
-    check_greedy_on_gpt2(prompt, expected_new, expected_text);
+    check_published_continuation("The dog", prompt, expected_text, expected_new);
 }
 
 TEST_CASE("real GPT-2, greedy: picoGPT's Alan Turing prompt gives \" the most powerful machines on the planet.\"") {
@@ -146,15 +152,7 @@ TEST_CASE("real GPT-2, greedy: picoGPT's Alan Turing prompt gives \" the most po
     const std::vector<int> prompt{36235, 39141, 18765, 1143, 326, 9061, 561, 530, 1110, 1716};
     const std::vector<int> expected_new{262, 749, 3665, 8217, 319, 262, 5440, 13};  // 8 tokens, as published
 
-    CHECK(tokenizer().encode(prompt_text) == prompt);
-    CHECK(tokenizer().encode(expected_text) == expected_new);
-
-    const std::string why = why_no_gpt2();
-    if (!why.empty()) {
-        MESSAGE("skipped the GPT-2 half (the tokenizer half ran): " << why);
-        return;
-    }
-    check_greedy_on_gpt2(prompt, expected_new, expected_text);
+    check_published_continuation(prompt_text, prompt, expected_text, expected_new);
 }
 
 }  // TEST_SUITE

@@ -40,12 +40,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return None, None
         return parts[1], os.path.join(FOLDER, parts[6])
 
+    def _not_found(self):
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def do_HEAD(self):
         mode, path = self._target()
         if mode in (None, "missing") or not os.path.isfile(path):
-            self.send_response(404)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self._not_found()
             return
         data = open(path, "rb").read()
         self.send_response(200)
@@ -62,9 +65,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(3600)
             return
         if mode in (None, "missing") or not os.path.isfile(path):
-            self.send_response(404)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self._not_found()
             return
         data = open(path, "rb").read()
         if mode == "corrupt":
