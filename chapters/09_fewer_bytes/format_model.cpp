@@ -6,6 +6,7 @@
 #include "07_batched_decoding/batched_step.hpp"  // decode_step_batched, ContiguousCaches (chapter 07)
 #include "common/errors.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace gpt2 {
@@ -29,7 +30,10 @@ FormatModel format_model_of(const Gpt2Weights& weights, DType format) {
 }
 
 FormatDecoder::FormatDecoder(const FormatModel& model, DType kv, int max_prompt_tokens)
-    : model_(model), kv_(kv), scratch_(model.config()) {
+    // The float32 scratch cache is the whole cache for fp32; for a narrow format it only holds
+    // the prompt on its way into the narrow cache, so it is sized for the prompt alone.
+    : model_(model), kv_(kv),
+      scratch_(model.config(), kv == DType::fp32 ? model.config().n_positions : std::max(1, max_prompt_tokens)) {
     const Gpt2Config& config = model.config();
     if (kv == DType::fp32) {
         contiguous_ = {&scratch_};

@@ -52,7 +52,7 @@ public:
 private:
     const FormatModel& model_;
     DType kv_;
-    KVCache scratch_;                              // float32: the prefill (and the fp32 cache itself)
+    KVCache scratch_;                              // float32: the prompt (and, for fp32, the whole cache)
     std::optional<QuantizedKVCache> narrow_;       // fp16 / bf16 / int8
     std::vector<KVCache*> contiguous_;             // {&scratch_} for chapter 07's ContiguousCaches
     std::vector<QuantizedKVCache*> quantized_;     // {&*narrow_}

@@ -22,6 +22,13 @@ expect_json "a run's --json: the generation, the formats, the memory" \
    and d["memory"]["cache_bytes_per_token"] == 2 * 2 * (32 + 4 * 4) and "decode_tokens_per_s" in d["timing"]' \
   "${tiny[@]}" --weights bf16 --kv int8 -n 6 --ignore-eos --json
 
+# The memory target: GPT-2 124M's shapes with bf16 weights and a whole-window int8 cache stay
+# under 350 MB resident at their peak — nothing holds a float32 copy of the weights or a
+# float32 cache for the window on the way.
+expect_json "bf16 weights and a whole-window int8 cache of GPT-2 124M's shapes peak under 350 MB resident" \
+  'd["memory"]["peak_rss_bytes"] <= 350e6 and d["memory"]["cache_bytes"] == 1024 * 19584' \
+  --model random --weights bf16 --kv int8 -n 2 --prompt-ids "464 2068" --json
+
 expect_json "--compare --json: every combination against float32" \
   'len(d["results"]) == 8 and all(k in r for r in d["results"] for k in ("weights", "kv", "max_abs_logit_diff",
    "kl_mean", "top1_agreement", "first_greedy_divergence", "perplexity", "perplexity_fp32"))
