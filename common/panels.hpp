@@ -9,6 +9,7 @@
 // smaller ones take.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 
 namespace gpt2 {
@@ -16,6 +17,10 @@ namespace gpt2 {
 // Calls work(p) once for every p in [0, n_panels), on this thread and, when `two_threads`,
 // the helper too (if another product has it, this one goes alone). Returns when all are done.
 void for_each_panel(int n_panels, const std::function<void(int panel)>& work, bool two_threads);
+
+// Whether a product reading `bytes` is worth the helper thread: below 256 KB it takes some tens
+// of microseconds, about what waking a sleeping thread can take, so the caller goes alone.
+inline bool worth_two_threads(std::uint64_t bytes) { return bytes >= 256 * 1024; }
 
 // 1 or 2: the threads for_each_panel may use (2 by default on a machine with 2 cores or more).
 void set_panel_threads(int threads);

@@ -94,7 +94,7 @@ void weight_product_few_columns(const arma::fmat& W, const arma::fmat& X, arma::
                 multiply_block_columns(G, block_copy.data(), kBlockRows, in, X.colptr(t), X.n_rows, Y.colptr(t) + r0,
                                        out, nullptr, /*from_memory=*/false);
         }
-    }, W.n_elem * sizeof(float) >= (1u << 18));  // under 256 KB: too small to be worth a second thread
+    }, worth_two_threads(W.n_elem * sizeof(float)));
     // The last out % kBlockRows rows (none in GPT-2, whose sizes are multiples of 64): plainly.
     for (arma::uword r = blocks * kBlockRows; r < out; ++r)
         for (arma::uword t = 0; t < T; ++t) {

@@ -116,7 +116,7 @@ void paged_attention(const float* q, const std::vector<int>& table, int n_keys, 
     };
     // Two cores take half of the heads each when the cache is long enough to be worth it.
     const int panels = 2, heads_per_panel = (n_head + panels - 1) / panels;
-    const bool two_threads = 2.0 * n_keys * n * sizeof(float) >= 256.0 * 1024;
+    const bool two_threads = worth_two_threads(2ull * n_keys * n * sizeof(float));  // K and V read
     for_each_panel(panels, [&](int p) {
         const int h0 = p * heads_per_panel, h1 = std::min(n_head, h0 + heads_per_panel);
         // Scores: each stored key is read once for this panel's heads (scores[h·n_keys + t]).

@@ -310,9 +310,6 @@ int bf16_threads() { return panel_threads(); }
 namespace {
 
 constexpr int kPanelRows = 64;  // 64 rows × in bf16: 96 KB for in = 768, stays in L2
-// Below this many bytes of weights the product takes some tens of microseconds: about what
-// waking a sleeping thread can take, so the caller goes alone.
-constexpr std::uint64_t kMinBytesForTwoThreads = 256 * 1024;
 
 void run_rows(const Bf16Matrix& W, const float* X, float* Y, int columns) {
     const RowsKernel kernel = rows_kernel(bf16_kernel());
@@ -327,7 +324,7 @@ void run_rows(const Bf16Matrix& W, const float* X, float* Y, int columns) {
                 kernel(W.data(), in, X + static_cast<std::size_t>(t) * in, Y + static_cast<std::size_t>(t) * out, begin,
                        end);
         },
-        W.bytes() >= kMinBytesForTwoThreads);
+        worth_two_threads(W.bytes()));
 }
 
 }  // namespace
