@@ -105,16 +105,6 @@ float f16_to_f32(std::uint16_t h) {
     return f;
 }
 
-// [listing:widen_bf16]
-float bf16_to_f32(std::uint16_t b) {
-    // bfloat16 is the top half of a float32: the 16 bits go on top, zeros below. Exact.
-    const std::uint32_t bits = std::uint32_t(b) << 16;
-    float f;
-    std::memcpy(&f, &bits, sizeof f);
-    return f;
-}
-// [/listing]
-
 std::string TensorInfo::shape_string() const {
     std::string s = "[";
     for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);

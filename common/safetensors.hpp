@@ -25,6 +25,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -98,6 +99,16 @@ std::string display_name(const std::string& name);
 std::size_t dtype_size(SafetensorsDtype dtype);
 // IEEE half and bfloat16 → float32, exactly (every F16/BF16 value is a float32 value).
 float f16_to_f32(std::uint16_t h);
-float bf16_to_f32(std::uint16_t b);
+// Inline, here in the header: chapter 09's bfloat16 cache widens every key and value it reads
+// with it, and a call per element would keep those loops from running in vector registers.
+// [listing:widen_bf16]
+inline float bf16_to_f32(std::uint16_t b) {
+    // bfloat16 is the top half of a float32: the 16 bits go on top, zeros below. Exact.
+    const std::uint32_t bits = std::uint32_t(b) << 16;
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    return f;
+}
+// [/listing]
 
 }  // namespace gpt2
